@@ -1,0 +1,36 @@
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export NASBENCH_HOME ?= $(CURDIR)/.nasbench_home
+
+.PHONY: demo test setup setup-dev lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+setup-dev: $(VENV)/.installed-dev
+
+demo: setup
+	$(VENV)/bin/nasbench build
+	$(VENV)/bin/nasbench demo
+
+test: setup-dev
+	$(PY) -m pytest
+
+lint: setup-dev
+	$(VENV)/bin/ruff check nasbench tests benchmarks
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(PY) benchmarks/bench_query.py
+
+clean:
+	rm -rf $(VENV) .nasbench_home

@@ -1,0 +1,38 @@
+"""nasbench: tabular NAS benchmarks and surrogate tables behind one fast API.
+
+>>> import nasbench
+>>> db = nasbench.open()                       # doctest: +SKIP
+>>> db.table("nb201", "cifar10").query("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")  # doctest: +SKIP
+
+Importing this package loads numpy only; pandas, pyarrow and DuckDB are imported when a call
+needs them, and torch / xgboost only by the predictor and hardware subpackages.
+"""
+
+from __future__ import annotations
+
+from nasbench._store import Store, default_home, open
+from nasbench._table import Table
+from nasbench.errors import (
+    InvalidArchitectureError,
+    NasbenchError,
+    StoreNotFoundError,
+    UnknownDatasetError,
+    UnknownMetricError,
+    UnknownSpaceError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "InvalidArchitectureError",
+    "NasbenchError",
+    "Store",
+    "StoreNotFoundError",
+    "Table",
+    "UnknownDatasetError",
+    "UnknownMetricError",
+    "UnknownSpaceError",
+    "__version__",
+    "default_home",
+    "open",
+]

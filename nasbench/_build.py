@@ -1,0 +1,251 @@
+"""Build the store from the installed data packages: idempotent, resumable and atomic.
+
+Layout under the store home (``$NASBENCH_HOME`` or the user cache dir)::
+
+    CURRENT                         name of the active build (replaced atomically)
+    builds/<build_id>/              one complete, immutable build
+        catalog.json                schema version, sources (version, sha256, licence), tables
+        tables/<space>/<dataset>.parquet        per-seed rows, zstd (the canonical format)
+        arrays/<space>/<dataset>.{keys,values,arch}.npy   numpy mirror for the fast path
+    builds/<build_id>.partial/      a build in progress; finished tables survive a crash
+
+A build writes only into its ``.partial`` folder, renames it when complete and then swaps
+``CURRENT``; a crash or kill at any moment leaves the previous build readable, and running the
+build again reuses every table that was finished. Readers never take the build lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nasbench.recipes import RECIPES, TableData, load_manifest, source_path
+from nasbench.recipes._base import installed_version, sha256_of
+
+SCHEMA_VERSION = 1
+_KEEP_BUILDS = 2
+
+
+def build(
+    home: str | os.PathLike[str] | None = None,
+    *,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Build (or reuse) the store and make it current; returns the build folder.
+
+    Args:
+        home: store home; defaults to :func:`nasbench.default_home`.
+        force: rebuild every table even if an identical build exists.
+        progress: called with one line per step (defaults to printing on stderr).
+    """
+    from nasbench._store import default_home
+
+    say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
+    root = Path(home) if home is not None else default_home()
+    (root / "builds").mkdir(parents=True, exist_ok=True)
+    with _build_lock(root):
+        sources = _source_fingerprints()
+        build_id = _build_id(sources)
+        final = root / "builds" / build_id
+        if final.joinpath("catalog.json").exists() and not force:
+            _set_current(root, build_id)
+            say(f"store up to date: {final}")
+            return final
+        if force and final.exists():
+            build_id = f"{build_id}-{int(time.time())}"
+            final = root / "builds" / build_id
+        work = root / "builds" / f"{build_id}.partial"
+        work.mkdir(parents=True, exist_ok=True)
+        entries = []
+        t0 = time.perf_counter()
+        for recipe in RECIPES.values():
+            for dataset in recipe.datasets:
+                entries.append(_build_table(work, recipe.space, dataset, recipe.load, say))
+        entries.extend(_extra_tables(work, say))
+        catalog = {
+            "schema_version": SCHEMA_VERSION,
+            "build_id": build_id,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "nasbench_version": _our_version(),
+            "sources": sources,
+            "tables": entries,
+        }
+        _atomic_write(work / "catalog.json", json.dumps(catalog, indent=1).encode())
+        _fsync_dir(work)
+        os.replace(work, final)
+        _set_current(root, build_id)
+        _collect_garbage(root, keep=build_id)
+        say(f"built {len(entries)} tables in {time.perf_counter() - t0:.1f} s: {final}")
+        return final
+
+
+def _build_table(
+    work: Path, space: str, dataset: str, load: Callable[[str], TableData],
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    done = work / "tables" / space / f"{dataset}.done.json"
+    if done.exists():
+        say(f"  {space}/{dataset}: reused from an interrupted build")
+        return json.loads(done.read_text())  # type: ignore[no-any-return]
+    t0 = time.perf_counter()
+    data = load(dataset)
+    entry = write_table(work, data)
+    _atomic_write(done, json.dumps(entry).encode())
+    say(f"  {space}/{dataset}: {entry['n_archs']} archs, {entry['n_rows']} rows "
+        f"({time.perf_counter() - t0:.1f} s)")
+    return entry
+
+
+def write_table(work: Path, data: TableData) -> dict[str, Any]:
+    """Write one table as Parquet + numpy mirror under ``work``; return its catalog entry."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from nasbench.spaces import get_space
+
+    space = get_space(data.space)
+    names = list(data.metrics)
+    values = np.stack([data.values[m] for m in names])  # (M, n, S)
+    arch = np.array([space.to_string(space.from_key(int(k))) for k in data.keys])
+    present = ~np.all(np.isnan(values), axis=0)  # (n, S): rows that exist
+    arch_idx, seed_idx = np.nonzero(present)
+    columns = {
+        "arch_id": pa.array(data.keys[arch_idx], pa.int64()),
+        "arch": pa.array(arch[arch_idx], pa.string()),
+        "seed": pa.array(seed_idx.astype(np.int16), pa.int16()),
+    }
+    for j, m in enumerate(names):
+        columns[m] = pa.array(values[j][arch_idx, seed_idx], pa.float64())
+    meta = {b"nasbench.schema_version": str(SCHEMA_VERSION).encode(),
+            b"nasbench.space": data.space.encode(), b"nasbench.dataset": data.dataset.encode()}
+    table = pa.table(columns).replace_schema_metadata(meta)
+    rel = Path("tables") / data.space / f"{data.dataset}.parquet"
+    arr = Path("arrays") / data.space / data.dataset
+    _atomic(work / rel, lambda p: pq.write_table(table, p, compression="zstd"))
+    for suffix, array in (("keys", data.keys), ("values", values), ("arch", arch)):
+        target = work / f"{arr}.{suffix}.npy"
+        _atomic(target, lambda p, a=array: np.save(p, a, allow_pickle=False))
+    return {
+        "space": data.space,
+        "dataset": data.dataset,
+        "n_archs": int(len(data.keys)),
+        "n_rows": int(len(arch_idx)),
+        "n_seeds": int(values.shape[2]),
+        "metrics": names,
+        "metric_info": {m: info.to_dict() for m, info in data.metrics.items()},
+        "sources": [list(s) for s in data.sources],
+        "parquet": str(rel),
+        "arrays": str(arr),
+    }
+
+
+def _extra_tables(work: Path, say: Callable[[str], None]) -> list[dict[str, Any]]:
+    """Hook for tables that do not come from a recipe (none yet)."""
+    return []
+
+
+def _source_fingerprints() -> dict[str, Any]:
+    manifest = load_manifest()["sources"]
+    out: dict[str, Any] = {}
+    for key, entry in manifest.items():
+        files = {}
+        for dataset in entry["files"]:
+            path = source_path(key, dataset)
+            files[dataset] = {"path": str(path), "sha256": sha256_of(path),
+                              "bytes": path.stat().st_size}
+        out[key] = {**{k: v for k, v in entry.items() if k != "files"},
+                    "installed_version": installed_version(entry["package"]), "files": files}
+    return out
+
+
+def _build_id(sources: dict[str, Any]) -> str:
+    h = hashlib.sha256(f"schema={SCHEMA_VERSION};code={_our_version()}".encode())
+    for key in sorted(sources):
+        for dataset, f in sorted(sources[key]["files"].items()):
+            h.update(f"{key}/{dataset}={f['sha256']}".encode())
+    return h.hexdigest()[:16]
+
+
+def _our_version() -> str:
+    import nasbench
+
+    return nasbench.__version__
+
+
+def _atomic(target: Path, write: Callable[[Path], None]) -> None:
+    """Write ``target`` through a temporary sibling and ``os.replace`` (never half-written)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        with tmp.open("rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    _atomic(target, lambda p: p.write_bytes(data))
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _set_current(root: Path, build_id: str) -> None:
+    current = root / "CURRENT"
+    previous = current.read_text().strip() if current.exists() else ""
+    if previous == build_id:
+        return
+    if previous:
+        _atomic_write(root / "PREVIOUS", previous.encode())
+    _atomic_write(current, build_id.encode())
+    _fsync_dir(root)
+
+
+def _collect_garbage(root: Path, keep: str) -> None:
+    """Delete builds other than the current and the previous one, and stale partial builds.
+
+    Runs under the build lock, so no other builder is writing a ``.partial`` folder.
+    """
+    previous = root / "PREVIOUS"
+    keep_ids = {keep, previous.read_text().strip() if previous.exists() else ""}
+    builds = root / "builds"
+    for child in builds.iterdir():
+        if child.is_dir() and child.name not in keep_ids:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _build_lock(root: Path) -> Iterator[None]:
+    """Exclusive lock so that two builders never write the same ``.partial`` folder."""
+    lock_path = root / ".build.lock"
+    with lock_path.open("a") as f:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            yield
+            return
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,97 @@
+"""DuckDB over the store's Parquet files: views, catalog tables and a read-only guard."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nasbench.errors import NasbenchError
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+
+class SQLError(NasbenchError, ValueError):
+    """A SQL statement that is not a single read-only SELECT, or that DuckDB rejects."""
+
+
+def view_name(space: str, dataset: str) -> str:
+    """SQL view name of a table: ``nb201_imagenet16_120``."""
+    return f"{space}_{dataset}".replace("-", "_")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def connect(path: Path, catalog: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with one view per table, then locked down."""
+    import duckdb
+
+    con = duckdb.connect(":memory:", config={"enable_external_access": True})
+    con.execute("SET python_enable_replacements = false")
+    for e in catalog["tables"]:
+        file = str((path / e["parquet"]).resolve()).replace("'", "''")
+        name = view_name(e["space"], e["dataset"])
+        metrics = ", ".join(f"avg({_q(m)}) AS {_q(m)}" for m in e["metrics"])
+        con.execute(f"CREATE VIEW {_q(name + '_seeds')} AS SELECT * FROM read_parquet('{file}')")
+        con.execute(
+            f"CREATE VIEW {_q(name)} AS SELECT arch_id, arch, {metrics}, count(*) AS n_seeds "
+            f"FROM {_q(name + '_seeds')} GROUP BY arch_id, arch"
+        )
+    _catalog_tables(con, catalog)
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def _catalog_tables(con: duckdb.DuckDBPyConnection, catalog: dict[str, Any]) -> None:
+    con.execute("CREATE TABLE catalog_tables (space VARCHAR, dataset VARCHAR, view VARCHAR, "
+                "n_archs BIGINT, n_rows BIGINT, n_seeds INTEGER)")
+    con.execute("CREATE TABLE catalog_metrics (space VARCHAR, dataset VARCHAR, metric VARCHAR, "
+                "unit VARCHAR, direction VARCHAR, split VARCHAR, budget VARCHAR, "
+                "source VARCHAR, per_seed BOOLEAN, description VARCHAR)")
+    con.execute("CREATE TABLE catalog_sources (source VARCHAR, package VARCHAR, "
+                "version VARCHAR, dataset VARCHAR, sha256 VARCHAR, licence VARCHAR, "
+                "citation VARCHAR)")
+    for e in catalog["tables"]:
+        con.execute("INSERT INTO catalog_tables VALUES ($1, $2, $3, $4, $5, $6)",
+                    [e["space"], e["dataset"], view_name(e["space"], e["dataset"]),
+                     e["n_archs"], e["n_rows"], e["n_seeds"]])
+        for m in e["metrics"]:
+            i = e["metric_info"][m]
+            con.execute("INSERT INTO catalog_metrics VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+                        [e["space"], e["dataset"], m, i["unit"], i["direction"], i["split"],
+                         i["budget"], i["source"], i["per_seed"], i["description"]])
+    for key, s in catalog["sources"].items():
+        for dataset, f in s["files"].items():
+            con.execute("INSERT INTO catalog_sources VALUES ($1,$2,$3,$4,$5,$6,$7)",
+                        [key, s["package"], s["installed_version"], dataset, f["sha256"],
+                         s["data_licence"], s["citation"]])
+
+
+def run_select(
+    con: duckdb.DuckDBPyConnection, query: str, params: Sequence[Any] | None
+) -> pd.DataFrame:
+    """Run exactly one SELECT statement with bound parameters; return a DataFrame."""
+    import duckdb
+
+    try:
+        statements = con.extract_statements(query)
+    except duckdb.Error as exc:
+        raise SQLError(f"SQL syntax error: {_first_line(exc)}") from None
+    if len(statements) != 1:
+        raise SQLError(f"Expected exactly one SQL statement, got {len(statements)}.")
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        raise SQLError(f"The store is read-only: only SELECT is allowed, got {kind.name}.")
+    try:
+        return con.execute(query, list(params) if params is not None else None).df()
+    except duckdb.Error as exc:
+        raise SQLError(f"SQL error: {_first_line(exc)}") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,305 @@
+"""One benchmark table: the numpy fast path for look-ups, Parquet for everything else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nasbench.errors import (
+    InvalidArchitectureError,
+    NasbenchError,
+    UnknownMetricError,
+    unknown_choice_message,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nasbench.spaces import SearchSpace
+
+_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+class Table:
+    """Metrics of every architecture of one (search space, dataset).
+
+    Values are stored per training seed; by default every method returns the mean over the
+    seeds an architecture has. Units follow the catalog (``describe``): accuracies in percent,
+    times in seconds, parameters in millions.
+    """
+
+    def __init__(self, build_path: Path, entry: dict[str, Any]) -> None:
+        from nasbench.spaces import get_space
+
+        self.space_name: str = entry["space"]
+        self.dataset: str = entry["dataset"]
+        self.metrics: list[str] = list(entry["metrics"])
+        self.parquet_path = build_path / entry["parquet"]
+        self._entry = entry
+        self._info: dict[str, dict[str, Any]] = entry["metric_info"]
+        self._col = {m: j for j, m in enumerate(self.metrics)}
+        base = build_path / entry["arrays"]
+        self.keys: np.ndarray = np.load(f"{base}.keys.npy", mmap_mode="r")
+        self._values: np.ndarray = np.load(f"{base}.values.npy", mmap_mode="r")  # (M, n, S)
+        self._arch_path = f"{base}.arch.npy"
+        self._arch_str: np.ndarray | None = None
+        self._mean: np.ndarray | None = None
+        self._archs: list[Any] | None = None
+        present = ~np.isnan(self._values[0])
+        self.n_seeds: np.ndarray = present.sum(axis=1)  # seeds per arch, shape (n,)
+        self._row_of_key = np.full(int(self.keys[-1]) + 1, -1, dtype=np.int64)
+        self._row_of_key[self.keys] = np.arange(len(self.keys))
+        self.space: SearchSpace = get_space(self.space_name)
+
+    # ---- metadata -----------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __repr__(self) -> str:
+        return f"Table({self.space_name!r}, {self.dataset!r}, n_archs={len(self)})"
+
+    def describe(self, metric: str) -> dict[str, Any]:
+        """Semantics of ``metric``: unit, direction, split, budget, source, description."""
+        return dict(self._info[self._check_metric(metric)])
+
+    def direction(self, metric: str) -> str:
+        """``"max"`` or ``"min"``: which value of ``metric`` is better."""
+        return str(self._info[self._check_metric(metric)]["direction"])
+
+    def archs(self) -> list[Any]:
+        """Every architecture of the table (canonical arch values), in row order."""
+        if self._archs is None:
+            self._archs = [self.space.from_key(int(k)) for k in self.keys]
+        return self._archs
+
+    def arch_strings(self) -> np.ndarray:
+        """Canonical string of every architecture, in row order (numpy unicode array)."""
+        if self._arch_str is None:
+            self._arch_str = np.load(self._arch_path)
+        return self._arch_str
+
+    # ---- arrays -------------------------------------------------------------------------
+
+    def array(self, metric: str, seed: str | int = "mean") -> np.ndarray:
+        """Values of ``metric`` for every row: shape (n_archs,), float64.
+
+        ``seed="mean"`` averages over the seeds each arch has; an int picks that seed (NaN
+        where an arch has no such seed).
+        """
+        j = self._col[self._check_metric(metric)]
+        if seed == "mean":
+            return self._means()[j]
+        s = self._check_seed_index(seed)
+        return np.asarray(self._values[j, :, s])
+
+    def seed_array(self, metric: str) -> np.ndarray:
+        """Per-seed values of ``metric``: shape (n_archs, max_seeds), NaN where missing."""
+        return np.asarray(self._values[self._col[self._check_metric(metric)]])
+
+    def rows(self, archs: Iterable[Any] | np.ndarray) -> np.ndarray:
+        """Row positions (``intp``, shape (n,)) of architectures given in any encoding."""
+        keys = self.space.keys(archs)
+        return self._rows_of_keys(keys, archs)
+
+    def row(self, arch: Any) -> int:
+        """Row position of one architecture given in any encoding."""
+        key = self.space.key(self.space.parse(arch))
+        row = int(self._row_of_key[key]) if 0 <= key < len(self._row_of_key) else -1
+        if row < 0:
+            raise self._missing(arch)
+        return row
+
+    # ---- queries ------------------------------------------------------------------------
+
+    def query(
+        self,
+        arch: Any,
+        metrics: Sequence[str] | str | None = None,
+        seed: str | int = "mean",
+        rng: np.random.Generator | int | None = None,
+    ) -> dict[str, float]:
+        """Metrics of one architecture, as ``{metric: value}``.
+
+        Args:
+            arch: any encoding the table's search space accepts.
+            metrics: names to return (default: all).
+            seed: ``"mean"`` over the arch's seeds, an ``int`` seed index, or ``"sample"``
+                for one seed drawn uniformly from those the arch has (needs ``rng``); the same
+                seed is used for every metric of the call.
+            rng: ``numpy.random.Generator`` or int seed, used only with ``seed="sample"``.
+        """
+        row = self.row(arch)
+        cols = self._metric_cols(metrics)
+        if seed == "mean":
+            vals = self._means()[cols, row]
+        else:
+            s = self._seed_for(row, seed, rng)
+            vals = self._values[cols, row, s]
+        names = self.metrics if metrics is None else [self.metrics[c] for c in cols]
+        return dict(zip(names, vals.tolist()))
+
+    def query_many(
+        self,
+        archs: Iterable[Any] | np.ndarray,
+        metrics: Sequence[str] | str | None = None,
+        seed: str | int = "mean",
+        rng: np.random.Generator | int | None = None,
+    ) -> pd.DataFrame:
+        """Vectorised :meth:`query`: one row per input arch, in input order.
+
+        Returns a DataFrame with an ``arch`` column (canonical strings) and one column per
+        metric (plus ``seed`` when ``seed="sample"``).
+        """
+        import pandas as pd
+
+        rows = self.rows(archs)
+        cols = self._metric_cols(metrics)
+        names = [self.metrics[c] for c in cols]
+        data: dict[str, Any] = {"arch": self.arch_strings()[rows]}
+        if seed == "mean":
+            block = self._means()[np.asarray(cols)][:, rows]
+        else:
+            if seed == "sample":
+                gen = _generator(rng, "query_many")
+                seeds = (gen.random(len(rows)) * self.n_seeds[rows]).astype(np.intp)
+                data["seed"] = seeds
+            else:
+                seeds = np.full(len(rows), self._check_seed_index(seed))
+                missing = self.n_seeds[rows] <= seeds
+                if np.any(missing):
+                    raise NasbenchError(f"Seed {seed} is missing for {int(missing.sum())} of "
+                                        f"the architectures; use seed='mean' or 'sample'.")
+            block = self._values[np.asarray(cols)][:, rows, seeds]
+        for name, col in zip(names, block):
+            data[name] = col
+        return pd.DataFrame(data)
+
+    def to_pandas(self, seeds: bool = False) -> pd.DataFrame:
+        """The whole table: per-arch means (default) or one row per arch and seed."""
+        import pandas as pd
+
+        if seeds:
+            import pyarrow.parquet as pq
+
+            return pq.read_table(self.parquet_path).to_pandas()
+        data: dict[str, Any] = {"arch_id": np.asarray(self.keys), "arch": self.arch_strings()}
+        data.update(zip(self.metrics, self._means()))
+        data["n_seeds"] = self.n_seeds
+        return pd.DataFrame(data)
+
+    def random_baseline(self, metric: str) -> dict[str, float]:
+        """Exact statistics of ``metric`` (seed mean) over every arch of the table.
+
+        Returns ``mean``, ``std`` (population), ``min``, ``max`` and quantiles ``q05``,
+        ``q25``, ``median``, ``q75``, ``q95``, plus ``n`` (archs): what a uniformly random
+        architecture of this table scores.
+        """
+        v = self.array(metric)
+        v = v[~np.isnan(v)]
+        q = np.quantile(v, _QUANTILES)
+        return {"mean": float(v.mean()), "std": float(v.std()), "min": float(v.min()),
+                "max": float(v.max()), "q05": float(q[0]), "q25": float(q[1]),
+                "median": float(q[2]), "q75": float(q[3]), "q95": float(q[4]),
+                "n": float(len(v))}
+
+    def pareto(self, objectives: Mapping[str, str]) -> pd.DataFrame:
+        """Non-dominated architectures under ``objectives`` (metric -> ``"max"``/``"min"``).
+
+        Uses per-arch means. Returns ``arch_id``, ``arch`` and the objective columns, sorted
+        by the first objective, best first.
+        """
+        import pandas as pd
+
+        from nasbench._pareto import non_dominated
+
+        if len(objectives) < 1:
+            raise ValueError("The 'objectives' parameter of pareto must name at least one "
+                             "metric, e.g. {'val_acc': 'max', 'latency': 'min'}.")
+        signs = []
+        for metric, sense in objectives.items():
+            self._check_metric(metric)
+            if sense not in ("max", "min"):
+                raise ValueError(f"The direction of {metric!r} must be 'max' or 'min'. "
+                                 f"Got {sense!r} instead.")
+            signs.append(-1.0 if sense == "max" else 1.0)
+        names = list(objectives)
+        cost = np.stack([self.array(m) * s for m, s in zip(names, signs)], axis=1)
+        ok = ~np.isnan(cost).any(axis=1)
+        idx = np.flatnonzero(ok)[non_dominated(cost[ok])]
+        idx = idx[np.argsort(cost[idx, 0], kind="stable")]
+        data: dict[str, Any] = {"arch_id": np.asarray(self.keys)[idx],
+                                "arch": self.arch_strings()[idx]}
+        for m in names:
+            data[m] = self.array(m)[idx]
+        return pd.DataFrame(data)
+
+    # ---- internals ----------------------------------------------------------------------
+
+    def _means(self) -> np.ndarray:
+        if self._mean is None:
+            vals = np.asarray(self._values)
+            present = ~np.isnan(vals)
+            total = np.where(present, vals, 0.0).sum(axis=2)
+            count = present.sum(axis=2)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                self._mean = total / count
+        return self._mean
+
+    def _check_metric(self, metric: str) -> str:
+        if metric not in self._col:
+            raise UnknownMetricError(unknown_choice_message(
+                f"metric for table {self.space_name}/{self.dataset}:", metric, self.metrics))
+        return metric
+
+    def _metric_cols(self, metrics: Sequence[str] | str | None) -> list[int]:
+        if metrics is None:
+            return list(range(len(self.metrics)))
+        if isinstance(metrics, str):
+            metrics = [metrics]
+        return [self._col[self._check_metric(m)] for m in metrics]
+
+    def _check_seed_index(self, seed: object) -> int:
+        n = self._values.shape[2]
+        if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and 0 <= seed < n:
+            return int(seed)
+        raise ValueError(f"The 'seed' parameter must be 'mean', 'sample' or an int in "
+                         f"[0, {n - 1}]. Got {seed!r} instead.")
+
+    def _seed_for(self, row: int, seed: str | int, rng: Any) -> int:
+        if seed == "sample":
+            return int(_generator(rng, "query").integers(int(self.n_seeds[row])))
+        s = self._check_seed_index(seed)
+        if s >= self.n_seeds[row]:
+            raise NasbenchError(f"Architecture {self.arch_strings()[row]} has seeds "
+                                f"0..{int(self.n_seeds[row]) - 1} only. Got seed={s}.")
+        return s
+
+    def _rows_of_keys(self, keys: np.ndarray, archs: Any) -> np.ndarray:
+        inside = (keys >= 0) & (keys < len(self._row_of_key))
+        rows = np.full(len(keys), -1, dtype=np.int64)
+        rows[inside] = self._row_of_key[keys[inside]]
+        bad = np.flatnonzero(rows < 0)
+        if len(bad):
+            items = archs if isinstance(archs, (list, tuple, np.ndarray)) else list(archs)
+            raise self._missing(items[int(bad[0])], position=int(bad[0]))
+        return rows.astype(np.intp)
+
+    def _missing(self, arch: Any, position: int | None = None) -> InvalidArchitectureError:
+        where = f" (input position {position})" if position is not None else ""
+        return InvalidArchitectureError(
+            f"Architecture {arch!r}{where} is valid in search space {self.space_name!r} but has "
+            f"no row in table {self.space_name}/{self.dataset} ({len(self)} archs)."
+        )
+
+
+def _generator(rng: np.random.Generator | int | None, where: str) -> np.random.Generator:
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None:
+        raise ValueError(f"seed='sample' in {where} needs rng= (a numpy Generator or an int "
+                         "seed); nasbench never uses the global random state.")
+    return np.random.default_rng(rng)

@@ -1,0 +1,171 @@
+"""The ``nasbench`` command line: info, query, sql, pareto, build, demo.
+
+Every error a user can cause prints one line on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from nasbench.errors import NasbenchError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMATS = ("table", "csv", "json")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"nasbench: error: {message} (see nasbench --help)\n")
+
+
+class UsageError(NasbenchError, ValueError):
+    """Bad command-line input."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--home", help="store home (default: $NASBENCH_HOME or ~/.cache/nasbench)")
+    common.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    p = _Parser(prog="nasbench", description="Tabular NAS benchmarks: query, SQL, Pareto fronts.",
+                parents=[common])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    s = sub.add_parser("info", parents=[common], help="list tables, or describe one table")
+    s.add_argument("space", nargs="?")
+    s.add_argument("dataset", nargs="?")
+
+    s = sub.add_parser("query", parents=[common], help="metrics of architectures")
+    s.add_argument("space")
+    s.add_argument("dataset")
+    s.add_argument("archs", nargs="+", help="architectures in any encoding the space accepts")
+    s.add_argument("--metrics", help="comma-separated metric names (default: all)")
+    s.add_argument("--seed", default="mean", help="'mean' (default) or a seed index")
+
+    s = sub.add_parser("sql", parents=[common], help="one read-only SELECT over the store")
+    s.add_argument("query")
+    s.add_argument("--param", action="append", default=[], help="value for $1, $2, ... in order")
+
+    s = sub.add_parser("pareto", parents=[common], help="non-dominated architectures")
+    s.add_argument("space")
+    s.add_argument("dataset")
+    s.add_argument("--objectives", default="val_acc:max,latency:min",
+                   help="comma-separated metric:max|min (default val_acc:max,latency:min)")
+    s.add_argument("--limit", type=int, default=None, help="print at most this many rows")
+
+    s = sub.add_parser("build", parents=[common], help="build the store from installed packages")
+    s.add_argument("--force", action="store_true", help="rebuild even if up to date")
+
+    sub.add_parser("demo", parents=[common], help="print real numbers from every benchmark")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``nasbench`` script; returns the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse already printed its one line (or --help)
+        return int(exc.code or 0)
+    try:
+        _run(args)
+    except (NasbenchError, KeyError, ValueError, FileNotFoundError) as exc:
+        msg = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        print(f"nasbench: error: {msg.splitlines()[0] if msg else type(exc).__name__}",
+              file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+def _open(args: argparse.Namespace, build: bool | None = False) -> Any:
+    import nasbench
+
+    return nasbench.open(args.home, build=build)
+
+
+def _run(args: argparse.Namespace) -> None:
+    cmd = args.command
+    if cmd == "build":
+        from nasbench._build import build
+
+        build(args.home, force=args.force)
+        return
+    if cmd == "demo":
+        from nasbench._demo import run_demo
+
+        run_demo(_open(args, build=None))
+        return
+    db = _open(args)
+    if cmd == "info":
+        _emit(_info(db, args.space, args.dataset), args.format)
+    elif cmd == "query":
+        table = db.table(args.space, args.dataset)
+        metrics = args.metrics.split(",") if args.metrics else None
+        seed: str | int = "mean" if args.seed == "mean" else _int(args.seed, "--seed")
+        _emit(table.query_many(args.archs, metrics=metrics, seed=seed), args.format)
+    elif cmd == "sql":
+        _emit(db.sql(args.query, args.param or None), args.format)
+    elif cmd == "pareto":
+        table = db.table(args.space, args.dataset)
+        front = table.pareto(_objectives(args.objectives))
+        _emit(front.head(args.limit) if args.limit else front, args.format)
+
+
+def _info(db: Any, space: str | None, dataset: str | None) -> pd.DataFrame:
+    import pandas as pd
+
+    if space is None:
+        df = db.tables()
+        df["metrics"] = df["metrics"].map(", ".join)
+        return df  # type: ignore[no-any-return]
+    datasets = [dataset] if dataset else db.datasets(space)
+    rows = []
+    for d in datasets:
+        t = db.table(space, d)
+        for m in t.metrics:
+            info = t.describe(m)
+            rows.append({"dataset": t.dataset, "metric": m, "unit": info["unit"],
+                         "direction": info["direction"], "budget": info["budget"],
+                         "description": info["description"]})
+    return pd.DataFrame(rows)
+
+
+def _objectives(text: str) -> dict[str, str]:
+    out = {}
+    for part in text.split(","):
+        name, _, sense = part.partition(":")
+        if sense not in ("max", "min"):
+            raise UsageError(f"Bad objective {part!r}: write metric:max or metric:min, "
+                             "e.g. val_acc:max,latency:min.")
+        out[name.strip()] = sense
+    return out
+
+
+def _int(text: str, flag: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise UsageError(f"{flag} must be 'mean' or an integer. Got {text!r}.") from None
+
+
+def _emit(df: pd.DataFrame, fmt: str) -> None:
+    if fmt == "csv":
+        sys.stdout.write(df.to_csv(index=False))
+    elif fmt == "json":
+        sys.stdout.write(json.dumps(json.loads(df.to_json(orient="records")), indent=1) + "\n")
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.max_rows", 200, "display.width", 160,
+                               "display.max_colwidth", 100):
+            print(df.to_string(index=False))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

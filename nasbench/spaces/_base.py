@@ -1,0 +1,103 @@
+"""The :class:`SearchSpace` contract every search space implements.
+
+An *architecture* ("arch") is the canonical, hashable value that :meth:`SearchSpace.parse`
+returns (a tuple for NB201 and FCNet, a :class:`~nasbench.spaces.NBGraphArch` for
+NAS-Bench-Graph). Archs compare by value and can be used as dict keys.
+
+Every arch has an integer *key*: the row key (``arch_id`` column) of that space's tables.
+Two archs that the benchmark treats as the same network have the same key. Keys are stable
+across releases (they are derived from the source benchmark's own indexing).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+Arch = Hashable
+
+
+class SearchSpace(ABC):
+    """A fixed, finite NAS search space.
+
+    Contract (checked for every space by ``nasbench.testing.check_search_space``):
+
+    * :meth:`parse` accepts every encoding the space documents and returns the canonical
+      arch; ``parse(parse(x)) == parse(x)``; ``parse(to_string(a)) == a``. Bad input raises
+      :class:`~nasbench.errors.InvalidArchitectureError` naming the bad token and position.
+    * :meth:`enumerate` returns every arch that has a row in the space's tables, in a stable
+      order, each with a distinct :meth:`key`.
+    * :meth:`sample` draws from :meth:`enumerate` uniformly with its own
+      ``numpy.random.Generator`` (never the global RNG); same seed, same result.
+    * :meth:`neighbours` returns the archs one edit away (one op or one edge changed), without
+      the arch itself and without duplicates. It never mutates its argument.
+    * :meth:`canonical` returns the representative of the arch's isomorphism class; it is
+      idempotent and ``key(a) == key(canonical(a))`` where the tables merge isomorphic archs.
+    * :meth:`to_graph` returns a ``networkx.DiGraph`` whose nodes carry an ``"op"`` label
+      (a string), suitable for graph kernels and GNNs.
+    """
+
+    #: Short name used in the store ("nb201", "nbgraph", "fcnet").
+    name: str = ""
+
+    @abstractmethod
+    def parse(self, x: Any) -> Arch:
+        """Turn any accepted encoding into the canonical arch value."""
+
+    @abstractmethod
+    def to_string(self, arch: Arch) -> str:
+        """Return the space's canonical string form of ``arch`` (parseable by :meth:`parse`)."""
+
+    @abstractmethod
+    def enumerate(self) -> list[Arch]:
+        """Return every arch of the space's tables, in a stable order."""
+
+    @abstractmethod
+    def neighbours(self, arch: Arch) -> list[Arch]:
+        """Return every arch one edit away from ``arch`` (excluding ``arch`` itself)."""
+
+    @abstractmethod
+    def canonical(self, arch: Arch, **options: Any) -> Arch:
+        """Return the representative of ``arch``'s isomorphism class."""
+
+    @abstractmethod
+    def to_graph(self, arch: Arch) -> Any:
+        """Return a ``networkx.DiGraph`` with an ``"op"`` attribute on every node."""
+
+    @abstractmethod
+    def key(self, arch: Arch) -> int:
+        """Return the integer row key (``arch_id``) of ``arch`` in this space's tables."""
+
+    @abstractmethod
+    def from_key(self, key: int) -> Arch:
+        """Inverse of :meth:`key` on the keys that :meth:`enumerate` produces."""
+
+    # ---- provided on top of the abstract methods; override for speed -------------------
+
+    def keys(self, archs: Iterable[Any]) -> np.ndarray:
+        """Vectorised :meth:`key` over any encodings; returns an ``int64`` array, shape (n,)."""
+        return np.fromiter((self.key(self.parse(a)) for a in archs), dtype=np.int64)
+
+    def sample(self, n: int, seed: int | None = None) -> list[Arch]:
+        """Draw ``n`` archs uniformly (with replacement) from :meth:`enumerate`."""
+        if not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"The 'n' parameter of sample must be a non-negative int. Got {n!r}.")
+        pool = self._enumerated()
+        idx = np.random.default_rng(seed).integers(0, len(pool), size=int(n))
+        return [pool[i] for i in idx]
+
+    def __len__(self) -> int:
+        return len(self._enumerated())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+    def _enumerated(self) -> Sequence[Arch]:
+        cache = self.__dict__.get("_enum_cache")
+        if cache is None:
+            cache = self.enumerate()
+            self.__dict__["_enum_cache"] = cache
+        return cache
