@@ -2,7 +2,7 @@
 
 >>> import nasbench
 >>> db = nasbench.open()                       # doctest: +SKIP
->>> db.table("nb201", "cifar10").query("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")  # doctest: +SKIP
+>>> db.table("nb201", "cifar10").query("421211")   # doctest: +SKIP
 
 Importing this package loads numpy only; pandas, pyarrow and DuckDB are imported when a call
 needs them, and torch / xgboost only by the predictor and hardware subpackages.

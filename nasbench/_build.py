@@ -6,7 +6,7 @@ Layout under the store home (``$NASBENCH_HOME`` or the user cache dir)::
     builds/<build_id>/              one complete, immutable build
         catalog.json                schema version, sources (version, sha256, licence), tables
         tables/<space>/<dataset>.parquet        per-seed rows, zstd (the canonical format)
-        arrays/<space>/<dataset>.{keys,values,arch}.npy   numpy mirror for the fast path
+        arrays/<space>/<dataset>.{keys,values,mean,arch}.npy   numpy mirror (fast path)
     builds/<build_id>.partial/      a build in progress; finished tables survive a crash
 
 A build writes only into its ``.partial`` folder, renames it when complete and then swaps
@@ -17,6 +17,7 @@ build again reuses every table that was finished. Readers never take the build l
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -32,7 +33,7 @@ import numpy as np
 from nasbench.recipes import RECIPES, TableData, load_manifest, source_path
 from nasbench.recipes._base import installed_version, sha256_of
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _KEEP_BUILDS = 2
 
 
@@ -133,9 +134,12 @@ def write_table(work: Path, data: TableData) -> dict[str, Any]:
     rel = Path("tables") / data.space / f"{data.dataset}.parquet"
     arr = Path("arrays") / data.space / data.dataset
     _atomic(work / rel, lambda p: pq.write_table(table, p, compression="zstd"))
-    for suffix, array in (("keys", data.keys), ("values", values), ("arch", arch)):
+    with np.errstate(invalid="ignore", divide="ignore"):  # archs lacking a metric stay NaN
+        mean = np.where(np.isnan(values), 0.0, values).sum(axis=2) / (~np.isnan(values)).sum(axis=2)
+    for suffix, array in (("keys", data.keys), ("values", values), ("mean", mean),
+                          ("arch", arch)):
         target = work / f"{arr}.{suffix}.npy"
-        _atomic(target, lambda p, a=array: np.save(p, a, allow_pickle=False))
+        _atomic(target, functools.partial(_save_npy, array=array))
     return {
         "space": data.space,
         "dataset": data.dataset,
@@ -148,6 +152,11 @@ def write_table(work: Path, data: TableData) -> dict[str, Any]:
         "parquet": str(rel),
         "arrays": str(arr),
     }
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    with path.open("wb") as f:  # a file object: np.save would append ".npy" to a path
+        np.save(f, array, allow_pickle=False)
 
 
 def _extra_tables(work: Path, say: Callable[[str], None]) -> list[dict[str, Any]]:
@@ -198,7 +207,10 @@ def _atomic(target: Path, write: Callable[[Path], None]) -> None:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
-    _atomic(target, lambda p: p.write_bytes(data))
+    def write(path: Path) -> None:
+        path.write_bytes(data)
+
+    _atomic(target, write)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -88,8 +88,8 @@ def analog_metrics() -> dict[str, MetricInfo]:
     split = "CIFAR-10, AnalogNAS-Bench's own training and evaluation protocol"
     out: dict[str, MetricInfo] = {}
     for name, desc in _ANALOG_BASE.items():
-        out[name] = MetricInfo(name, "percent", "max", split, "see AnalogNAS-Bench", "analognas_bench",
-                               False, desc)
+        out[name] = MetricInfo(name, "percent", "max", split, "see AnalogNAS-Bench",
+                               "analognas_bench", False, desc)
     for kind, label in (("baseline", "digital baseline"), ("analog", "analog deployment")):
         for tag in ANALOG_DRIFT_TIMES:
             name = f"analog_{kind}_drift_{tag}_acc"

@@ -42,6 +42,9 @@ def connect(path: Path, catalog: dict[str, Any]) -> duckdb.DuckDBPyConnection:
             f"FROM {_q(name + '_seeds')} GROUP BY arch_id, arch"
         )
     _catalog_tables(con, catalog)
+    # Only the build folder stays readable; the statement guard in run_select blocks writes.
+    root = str(path.resolve()).replace("'", "''")
+    con.execute(f"SET allowed_directories = ['{root}/']")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from nasbench._table import Table
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _DATASET_ALIASES = {"imagenet": "imagenet16-120", "imagenet16": "imagenet16-120",
                     "imagenet16_120": "imagenet16-120"}
 
@@ -76,7 +76,9 @@ class Store:
         try:
             self.catalog: dict[str, Any] = json.loads((self.path / "catalog.json").read_text())
         except (OSError, ValueError) as exc:
-            raise StoreError(f"Store at {self.path} is unreadable ({exc}); run `nasbench build`.")
+            raise StoreError(
+                f"Store at {self.path} is unreadable ({exc}); run `nasbench build`."
+            ) from None
         version = self.catalog.get("schema_version")
         if version != SCHEMA_VERSION:
             raise StoreError(

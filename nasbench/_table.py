@@ -46,7 +46,7 @@ class Table:
         self._values: np.ndarray = np.load(f"{base}.values.npy", mmap_mode="r")  # (M, n, S)
         self._arch_path = f"{base}.arch.npy"
         self._arch_str: np.ndarray | None = None
-        self._mean: np.ndarray | None = None
+        self._mean: np.ndarray = np.load(f"{base}.mean.npy", mmap_mode="r")  # (M, n)
         self._archs: list[Any] | None = None
         present = ~np.isnan(self._values[0])
         self.n_seeds: np.ndarray = present.sum(axis=1)  # seeds per arch, shape (n,)
@@ -140,7 +140,7 @@ class Table:
             s = self._seed_for(row, seed, rng)
             vals = self._values[cols, row, s]
         names = self.metrics if metrics is None else [self.metrics[c] for c in cols]
-        return dict(zip(names, vals.tolist()))
+        return dict(zip(names, vals.tolist(), strict=False))
 
     def query_many(
         self,
@@ -174,7 +174,7 @@ class Table:
                     raise NasbenchError(f"Seed {seed} is missing for {int(missing.sum())} of "
                                         f"the architectures; use seed='mean' or 'sample'.")
             block = self._values[np.asarray(cols)][:, rows, seeds]
-        for name, col in zip(names, block):
+        for name, col in zip(names, block, strict=False):
             data[name] = col
         return pd.DataFrame(data)
 
@@ -187,7 +187,7 @@ class Table:
 
             return pq.read_table(self.parquet_path).to_pandas()
         data: dict[str, Any] = {"arch_id": np.asarray(self.keys), "arch": self.arch_strings()}
-        data.update(zip(self.metrics, self._means()))
+        data.update(zip(self.metrics, self._means(), strict=False))
         data["n_seeds"] = self.n_seeds
         return pd.DataFrame(data)
 
@@ -227,7 +227,7 @@ class Table:
                                  f"Got {sense!r} instead.")
             signs.append(-1.0 if sense == "max" else 1.0)
         names = list(objectives)
-        cost = np.stack([self.array(m) * s for m, s in zip(names, signs)], axis=1)
+        cost = np.stack([self.array(m) * s for m, s in zip(names, signs, strict=False)], axis=1)
         ok = ~np.isnan(cost).any(axis=1)
         idx = np.flatnonzero(ok)[non_dominated(cost[ok])]
         idx = idx[np.argsort(cost[idx, 0], kind="stable")]
@@ -240,13 +240,7 @@ class Table:
     # ---- internals ----------------------------------------------------------------------
 
     def _means(self) -> np.ndarray:
-        if self._mean is None:
-            vals = np.asarray(self._values)
-            present = ~np.isnan(vals)
-            total = np.where(present, vals, 0.0).sum(axis=2)
-            count = present.sum(axis=2)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                self._mean = total / count
+        """Seed means, shape (n_metrics, n_archs), computed once at build time."""
         return self._mean
 
     def _check_metric(self, metric: str) -> str:

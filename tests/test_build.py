@@ -39,7 +39,6 @@ def test_kill_during_rebuild_leaves_store_readable(store_home: Path) -> None:
     assert db.sql("SELECT count(*) AS n FROM nb201_cifar10")["n"][0] == 15625
 
 
-@pytest.mark.slow
 def test_killed_first_build_resumes(tmp_path: Path) -> None:
     home = tmp_path / "home"
     proc = _build_proc(home)

@@ -10,8 +10,6 @@ import pytest
 
 from nasbench.cli import main
 
-BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
-
 
 def run(capsys, store_home, *args: str) -> tuple[int, str, str]:
     code = main([*args, "--home", str(store_home)])

@@ -42,6 +42,9 @@ class SearchSpace(ABC):
 
     #: Short name used in the store ("nb201", "nbgraph", "fcnet").
     name: str = ""
+    #: True when the tables merge isomorphic archs into one key (then
+    #: ``key(a) == key(canonical(a))`` for every arch ``a``).
+    merges_isomorphic: bool = False
 
     @abstractmethod
     def parse(self, x: Any) -> Arch:

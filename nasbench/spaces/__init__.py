@@ -1,0 +1,69 @@
+"""Search spaces: parse, enumerate, sample and walk architectures; one object per space.
+
+>>> from nasbench.spaces import get_space
+>>> nb201 = get_space("nb201")
+>>> nb201.key("421211") == int("421211", 5)
+True
+
+Spaces: ``nb201`` (:class:`NB201Space`), ``nbgraph`` (:class:`NBGraphSpace`; archs are
+:class:`NBGraphArch`), ``fcnet`` (:class:`FCNetSpace`). Every space follows the
+:class:`SearchSpace` contract, checked by :func:`nasbench.testing.check_search_space`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, overload
+
+from nasbench.errors import UnknownSpaceError, unknown_choice_message
+from nasbench.spaces._analognas import from_analognas, load_analognas, to_analognas
+from nasbench.spaces._base import Arch, SearchSpace
+from nasbench.spaces._fcnet import FCNetSpace
+from nasbench.spaces._nb201 import NB201Space
+from nasbench.spaces._nbgraph import PROTEINS_OPS, NBGraphArch, NBGraphSpace
+
+__all__ = [
+    "SPACES",
+    "Arch",
+    "FCNetSpace",
+    "NB201Space",
+    "NBGraphArch",
+    "NBGraphSpace",
+    "PROTEINS_OPS",
+    "SearchSpace",
+    "from_analognas",
+    "get_space",
+    "load_analognas",
+    "to_analognas",
+]
+
+#: Registry: space name -> class (constructed with no arguments by :func:`get_space`).
+SPACES: dict[str, type[SearchSpace]] = {
+    "nb201": NB201Space,
+    "nbgraph": NBGraphSpace,
+    "fcnet": FCNetSpace,
+}
+_instances: dict[str, SearchSpace] = {}
+
+
+@overload
+def get_space(name: Literal["nb201"]) -> NB201Space: ...
+@overload
+def get_space(name: Literal["nbgraph"]) -> NBGraphSpace: ...
+@overload
+def get_space(name: Literal["fcnet"]) -> FCNetSpace: ...
+@overload
+def get_space(name: str) -> SearchSpace: ...
+
+
+def get_space(name: str) -> SearchSpace:
+    """The shared instance of the search space called ``name`` (``"nb201"``, ...).
+
+    Raises:
+        UnknownSpaceError: ``name`` is not in :data:`SPACES` (the message lists the choices).
+    """
+    space = _instances.get(name) if isinstance(name, str) else None
+    if space is None:
+        if name not in SPACES:
+            raise UnknownSpaceError(unknown_choice_message("search space", name, SPACES))
+        space = _instances.setdefault(name, SPACES[name]())
+    return space
