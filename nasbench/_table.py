@@ -42,11 +42,13 @@ class Table:
         self._info: dict[str, dict[str, Any]] = entry["metric_info"]
         self._col = {m: j for j, m in enumerate(self.metrics)}
         base = build_path / entry["arrays"]
-        self.keys: np.ndarray = np.load(f"{base}.keys.npy", mmap_mode="r")
-        self._values: np.ndarray = np.load(f"{base}.values.npy", mmap_mode="r")  # (M, n, S)
+        # Memory-mapped (pages load on first touch), viewed as plain arrays for fast indexing.
+        self.keys: np.ndarray = np.load(f"{base}.keys.npy", mmap_mode="r").view(np.ndarray)
+        self._values: np.ndarray = np.load(f"{base}.values.npy", mmap_mode="r").view(np.ndarray)
         self._arch_path = f"{base}.arch.npy"
         self._arch_str: np.ndarray | None = None
-        self._mean: np.ndarray = np.load(f"{base}.mean.npy", mmap_mode="r")  # (M, n)
+        self._arch_pd: Any = None
+        self._mean: np.ndarray = np.load(f"{base}.mean.npy", mmap_mode="r").view(np.ndarray)
         self._archs: list[Any] | None = None
         present = ~np.isnan(self._values[0])
         self.n_seeds: np.ndarray = present.sum(axis=1)  # seeds per arch, shape (n,)
@@ -82,6 +84,14 @@ class Table:
             self._arch_str = np.load(self._arch_path)
         return self._arch_str
 
+    def _arch_column(self) -> Any:
+        """Arch strings as a pandas string array (built once; ``take`` is cheap)."""
+        if self._arch_pd is None:
+            import pandas as pd
+
+            self._arch_pd = pd.array(self.arch_strings(), dtype="string")
+        return self._arch_pd
+
     # ---- arrays -------------------------------------------------------------------------
 
     def array(self, metric: str, seed: str | int = "mean") -> np.ndarray:
@@ -107,7 +117,7 @@ class Table:
 
     def row(self, arch: Any) -> int:
         """Row position of one architecture given in any encoding."""
-        key = self.space.key(self.space.parse(arch))
+        key = self.space.key_of(arch)
         row = int(self._row_of_key[key]) if 0 <= key < len(self._row_of_key) else -1
         if row < 0:
             raise self._missing(arch)
@@ -133,14 +143,20 @@ class Table:
             rng: ``numpy.random.Generator`` or int seed, used only with ``seed="sample"``.
         """
         row = self.row(arch)
-        cols = self._metric_cols(metrics)
         if seed == "mean":
-            vals = self._means()[cols, row]
+            if metrics is None:
+                return dict(zip(self.metrics, self._mean[:, row].tolist()))
+            if isinstance(metrics, str):
+                return {metrics: float(self._mean[self._col_of(metrics), row])}
+            cols = self._metric_cols(metrics)
+            vals = self._mean[cols, row]
         else:
             s = self._seed_for(row, seed, rng)
+            if isinstance(metrics, str):
+                return {metrics: float(self._values[self._col_of(metrics), row, s])}
+            cols = self._metric_cols(metrics)
             vals = self._values[cols, row, s]
-        names = self.metrics if metrics is None else [self.metrics[c] for c in cols]
-        return dict(zip(names, vals.tolist(), strict=False))
+        return dict(zip([self.metrics[c] for c in cols], vals.tolist()))
 
     def query_many(
         self,
@@ -159,7 +175,7 @@ class Table:
         rows = self.rows(archs)
         cols = self._metric_cols(metrics)
         names = [self.metrics[c] for c in cols]
-        data: dict[str, Any] = {"arch": self.arch_strings()[rows]}
+        data: dict[str, Any] = {"arch": self._arch_column().take(rows)}
         if seed == "mean":
             block = self._means()[np.asarray(cols)][:, rows]
         else:
@@ -173,7 +189,7 @@ class Table:
                 if np.any(missing):
                     raise NasbenchError(f"Seed {seed} is missing for {int(missing.sum())} of "
                                         f"the architectures; use seed='mean' or 'sample'.")
-            block = self._values[np.asarray(cols)][:, rows, seeds]
+            block = self._values[np.asarray(cols)[:, None], rows[None, :], seeds[None, :]]
         for name, col in zip(names, block, strict=False):
             data[name] = col
         return pd.DataFrame(data)
@@ -243,6 +259,10 @@ class Table:
         """Seed means, shape (n_metrics, n_archs), computed once at build time."""
         return self._mean
 
+    def _col_of(self, metric: str) -> int:
+        col = self._col.get(metric)
+        return self._col[self._check_metric(metric)] if col is None else col
+
     def _check_metric(self, metric: str) -> str:
         if metric not in self._col:
             raise UnknownMetricError(unknown_choice_message(
@@ -264,8 +284,8 @@ class Table:
                          f"[0, {n - 1}]. Got {seed!r} instead.")
 
     def _seed_for(self, row: int, seed: str | int, rng: Any) -> int:
-        if seed == "sample":
-            return int(_generator(rng, "query").integers(int(self.n_seeds[row])))
+        if seed == "sample":  # uniform over the seeds this arch has (random() is the cheap draw)
+            return int(_generator(rng, "query").random() * self.n_seeds[row])
         s = self._check_seed_index(seed)
         if s >= self.n_seeds[row]:
             raise NasbenchError(f"Architecture {self.arch_strings()[row]} has seeds "

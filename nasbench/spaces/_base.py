@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 Arch = Hashable
+_MEMO_CAP = 1 << 20
 
 
 class SearchSpace(ABC):
@@ -80,9 +81,52 @@ class SearchSpace(ABC):
 
     # ---- provided on top of the abstract methods; override for speed -------------------
 
+    def key_of(self, x: Any) -> int:
+        """:meth:`key` of any encoding, memoised for hashable encodings (the query hot path).
+
+        Only encodings that parsed successfully are remembered, at most ``_MEMO_CAP`` of
+        them, so bad input always reaches :meth:`parse` and its error message.
+        """
+        memo = self.__dict__.get("_key_memo")
+        if memo is None:
+            memo = self.__dict__["_key_memo"] = {}
+        try:
+            return memo[x]  # type: ignore[no-any-return]
+        except KeyError:
+            token = x
+        except TypeError:  # unhashable (dict, list): memoise under a hashable stand-in
+            token = self._memo_token(x)
+            if token is None:
+                return self.key(x)
+            try:
+                hit = memo.get(token)
+            except TypeError:
+                return self.key(x)
+            if hit is not None:
+                return hit  # type: ignore[no-any-return]
+        k = self.key(x)
+        if len(memo) < _MEMO_CAP:
+            memo[token] = k
+        return k
+
+    def _memo_token(self, x: Any) -> Hashable | None:
+        """A hashable stand-in for an unhashable encoding, or None (no memo). Override.
+
+        Two encodings may share a token only if they denote archs with the same key.
+        """
+        return None
+
     def keys(self, archs: Iterable[Any]) -> np.ndarray:
         """Vectorised :meth:`key` over any encodings; returns an ``int64`` array, shape (n,)."""
-        return np.fromiter((self.key(self.parse(a)) for a in archs), dtype=np.int64)
+        items = archs if isinstance(archs, (list, tuple)) else list(archs)
+        memo = self.__dict__.get("_key_memo")
+        if memo:
+            try:  # all seen before: one dict look-up each
+                return np.array([memo[a] for a in items], dtype=np.int64)
+            except (KeyError, TypeError):
+                pass
+        key_of = self.key_of
+        return np.fromiter((key_of(a) for a in items), dtype=np.int64, count=len(items))
 
     def sample(self, n: int, seed: int | None = None) -> list[Arch]:
         """Draw ``n`` archs uniformly (with replacement) from :meth:`enumerate`."""

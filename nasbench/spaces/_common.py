@@ -84,6 +84,8 @@ def index_rows(x: Any, width: int) -> np.ndarray | None:
             return codes.astype(np.int64) - 48
         if not isinstance(first, (tuple, list)) or len(first) != width:
             return None
+        if not isinstance(first[0], (int, np.integer)) or isinstance(first[0], bool):
+            return None  # e.g. tuples of op names: not worth building an array to find out
         try:
             arr = np.array(seq)
         except ValueError:

@@ -40,6 +40,18 @@ def _edge_name(e: int) -> str:
     return f"edge {e} (node {target} <- node {source})"
 
 
+_FAST_INDEX: dict[Any, int] = {**{op: i for i, op in enumerate(OPS)}, **{i: i for i in range(5)}}
+
+
+def _fast_tuple(x: tuple[Any, ...]) -> tuple[int, ...] | None:
+    """Op indices of a 6-tuple of op names or ints, or None to take the checking path."""
+    try:
+        out = tuple([_FAST_INDEX[v] for v in x])
+    except (KeyError, TypeError):
+        return None
+    return None if any(type(v) is bool for v in x) else out
+
+
 class NB201Space(SearchSpace):
     """The NAS-Bench-201 cell space; see the module docstring for arch and key."""
 
@@ -51,8 +63,10 @@ class NB201Space(SearchSpace):
 
     def parse(self, x: Any) -> tuple[int, ...]:
         """Arch tuple from the official string, a 6-digit index string, op names or indices."""
-        if type(x) is tuple and len(x) == 6 and all(type(v) is int and 0 <= v < 5 for v in x):
-            return x
+        if type(x) is tuple and len(x) == 6:
+            fast = _fast_tuple(x)
+            if fast is not None:
+                return fast
         if isinstance(x, str):
             return self._parse_string(x)
         if isinstance(x, (list, tuple, np.ndarray)):

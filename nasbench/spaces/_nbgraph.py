@@ -31,12 +31,17 @@ _ACCEPTED = ("an NBGraphArch, a (link, ops) pair, a dict {'link': [...], 'ops': 
 
 
 def _raw_key(a: NBGraphArch) -> int:
-    """Key of a structurally valid arch (no checks); -1 for the all-skip arch."""
+    """Key of a structurally valid arch (no checks); -1 for the all-skip arch.
+
+    Computed directly (a few microseconds) so that a first query does not pay for the
+    157,464-entry table; ``tests/spaces`` checks both paths agree on every raw arch.
+    """
     o = _OP_INDEX
-    idx = canon.link_index(a.link) * 6561 + (
-        ((o[a.ops[0]] * 9 + o[a.ops[1]]) * 9 + o[a.ops[2]]) * 9 + o[a.ops[3]]
-    )
-    return int(canon.raw_key_table()[idx])
+    return canon.key_of(a.link, (o[a.ops[0]], o[a.ops[1]], o[a.ops[2]], o[a.ops[3]]))
+
+
+_VALID_LINKS = frozenset(tuple(lk) for lk in canon.ALL_LINKS)
+_ALL_SKIP = ("skip",) * 4
 
 
 def _format(a: NBGraphArch) -> str:
@@ -76,6 +81,7 @@ class NBGraphSpace(SearchSpace):
             )
         self.ops: tuple[str, ...] = chosen
         self._allowed = frozenset(_OP_INDEX[op] for op in chosen)
+        self._op_set = frozenset(chosen)
 
     def __repr__(self) -> str:
         extra = "" if self.ops == OPS else f", ops={self.ops!r}"
@@ -87,6 +93,10 @@ class NBGraphSpace(SearchSpace):
         """NBGraphArch from any accepted encoding (see module docstring); not canonicalised."""
         if type(x) is NBGraphArch and self._is_valid(x):
             return x
+        if type(x) is dict and len(x) == 2:
+            fast = self._fast_dict(x)
+            if fast is not None:
+                return fast
         if isinstance(x, str):
             link, ops = self._split_string(x)
         elif isinstance(x, Mapping):
@@ -110,12 +120,31 @@ class NBGraphSpace(SearchSpace):
             )
         return arch
 
+    def _memo_token(self, x: Any) -> Any:
+        if type(x) is dict and len(x) == 2:
+            try:  # ("dict", link, ops): never equal to another accepted encoding
+                return ("dict", tuple(x["link"]), tuple(x["ops"]))
+            except (KeyError, TypeError):
+                return None
+        return None
+
+    def _fast_dict(self, x: dict[str, Any]) -> NBGraphArch | None:
+        """The arch of a well-formed ``{"link": [...], "ops": [...]}``; None sends it to
+        the checking path (which produces the error message)."""
+        try:
+            arch = NBGraphArch(tuple(x["link"]), tuple(x["ops"]))
+        except (KeyError, TypeError):
+            return None
+        return arch if self._is_valid(arch) else None
+
     def _is_valid(self, x: NBGraphArch) -> bool:
         lk, ops = x.link, x.ops
+        allowed = self._op_set
         return (
-            type(lk) is tuple and type(ops) is tuple and len(lk) == 4 and len(ops) == 4
-            and all(type(v) is int and 0 <= v <= i for i, v in enumerate(lk))
-            and all(op in self.ops for op in ops) and ops != ("skip",) * 4
+            type(lk) is tuple and type(ops) is tuple and len(ops) == 4
+            and lk in _VALID_LINKS and all(type(v) is int for v in lk)
+            and ops[0] in allowed and ops[1] in allowed and ops[2] in allowed
+            and ops[3] in allowed and ops != _ALL_SKIP
         )
 
     def _split_string(self, s: str) -> tuple[list[Any], list[str]]:
@@ -194,19 +223,8 @@ class NBGraphSpace(SearchSpace):
         return arch
 
     def keys(self, archs: Any) -> np.ndarray:
-        """Keys of many archs (any encodings): int64 array, shape (n,).
-
-        Each element is checked (``NBGraphArch`` values cheaply), then all keys come from one
-        vectorised lookup in the cached raw-arch table.
-        """
-        o = _OP_INDEX
-        raw = []
-        for x in archs:
-            a = x if type(x) is NBGraphArch and self._is_valid(x) else self.parse(x)
-            lk, op = a.link, a.ops
-            raw.append((lk[1] * 12 + lk[2] * 4 + lk[3]) * 6561
-                       + ((o[op[0]] * 9 + o[op[1]]) * 9 + o[op[2]]) * 9 + o[op[3]])
-        return canon.raw_key_table()[np.array(raw, dtype=np.int64)]
+        """Keys of many archs (any encodings): int64 array, shape (n,)."""
+        return super().keys(archs)
 
     # ---- structure ----------------------------------------------------------------------
 
