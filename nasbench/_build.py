@@ -32,6 +32,12 @@ import numpy as np
 
 from nasbench.recipes import RECIPES, TableData, load_manifest, source_path
 from nasbench.recipes._base import installed_version, sha256_of
+from nasbench.recipes._hardware import (
+    hardware_columns,
+    hardware_files,
+    hardware_source,
+    load_hardware,
+)
 
 SCHEMA_VERSION = 2
 _KEEP_BUILDS = 2
@@ -56,7 +62,10 @@ def build(
     root = Path(home) if home is not None else default_home()
     (root / "builds").mkdir(parents=True, exist_ok=True)
     with _build_lock(root):
+        hw_files = hardware_files()
         sources = _source_fingerprints()
+        if hw_files:
+            sources["nasbench_hardware"] = hardware_source(hw_files)
         build_id = _build_id(sources)
         final = root / "builds" / build_id
         if final.joinpath("catalog.json").exists() and not force:
@@ -70,10 +79,12 @@ def build(
         work.mkdir(parents=True, exist_ok=True)
         entries = []
         t0 = time.perf_counter()
+        hw_rows = load_hardware(hw_files)
         for recipe in RECIPES.values():
             for dataset in recipe.datasets:
-                entries.append(_build_table(work, recipe.space, dataset, recipe.load, say))
-        entries.extend(_extra_tables(work, say))
+                load = functools.partial(_load_with_hardware, recipe.load, hw_rows)
+                entries.append(_build_table(work, recipe.space, dataset, load, say))
+        extras = {"hardware": _write_hardware(work, hw_rows)} if hw_files else {}
         catalog = {
             "schema_version": SCHEMA_VERSION,
             "build_id": build_id,
@@ -81,6 +92,7 @@ def build(
             "nasbench_version": _our_version(),
             "sources": sources,
             "tables": entries,
+            **extras,
         }
         _atomic_write(work / "catalog.json", json.dumps(catalog, indent=1).encode())
         _fsync_dir(work)
@@ -127,7 +139,8 @@ def write_table(work: Path, data: TableData) -> dict[str, Any]:
         "seed": pa.array(seed_idx.astype(np.int16), pa.int16()),
     }
     for j, m in enumerate(names):
-        columns[m] = pa.array(values[j][arch_idx, seed_idx], pa.float64())
+        # NaN (no value) is stored as SQL NULL so that DuckDB aggregates skip it
+        columns[m] = pa.array(values[j][arch_idx, seed_idx], pa.float64(), from_pandas=True)
     meta = {b"nasbench.schema_version": str(SCHEMA_VERSION).encode(),
             b"nasbench.space": data.space.encode(), b"nasbench.dataset": data.dataset.encode()}
     table = pa.table(columns).replace_schema_metadata(meta)
@@ -149,6 +162,7 @@ def write_table(work: Path, data: TableData) -> dict[str, Any]:
         "metrics": names,
         "metric_info": {m: info.to_dict() for m, info in data.metrics.items()},
         "sources": [list(s) for s in data.sources],
+        "aliases": dict(data.aliases),
         "parquet": str(rel),
         "arrays": str(arr),
     }
@@ -159,9 +173,33 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
         np.save(f, array, allow_pickle=False)
 
 
-def _extra_tables(work: Path, say: Callable[[str], None]) -> list[dict[str, Any]]:
-    """Hook for tables that do not come from a recipe (none yet)."""
-    return []
+def _load_with_hardware(load: Callable[[str], TableData], hw_rows: Any, dataset: str) -> TableData:
+    """Run a recipe, then join our hardware measurements of the same (space, dataset)."""
+    from nasbench.spaces import get_space
+
+    data = load(dataset)
+    if len(hw_rows) == 0:
+        return data
+    cols, infos, aliases = hardware_columns(hw_rows, get_space(data.space), dataset, data.keys)
+    present = ~np.all(np.isnan(np.stack(list(data.values.values()))), axis=0)
+    for name, col in cols.items():
+        data.values[name] = np.where(present, col[:, None], np.nan)
+    data.metrics.update(infos)
+    data.aliases.update(aliases)
+    if cols:
+        data.sources.append(("nasbench_hardware", dataset))
+    return data
+
+
+def _write_hardware(work: Path, rows: Any) -> dict[str, Any]:
+    """The long ``hardware`` table (every row of data/hardware), as Parquet in the build."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rel = Path("tables") / "hardware.parquet"
+    table = pa.Table.from_pandas(rows.reset_index(drop=True), preserve_index=False)
+    _atomic(work / rel, lambda p: pq.write_table(table, p, compression="zstd"))
+    return {"parquet": str(rel), "n_rows": int(len(rows))}
 
 
 def _source_fingerprints() -> dict[str, Any]:

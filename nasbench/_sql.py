@@ -41,6 +41,9 @@ def connect(path: Path, catalog: dict[str, Any]) -> duckdb.DuckDBPyConnection:
             f"CREATE VIEW {_q(name)} AS SELECT arch_id, arch, {metrics}, count(*) AS n_seeds "
             f"FROM {_q(name + '_seeds')} GROUP BY arch_id, arch"
         )
+    if "hardware" in catalog:
+        file = str((path / catalog["hardware"]["parquet"]).resolve()).replace("'", "''")
+        con.execute(f"CREATE VIEW hardware AS SELECT * FROM read_parquet('{file}')")
     _catalog_tables(con, catalog)
     # Only the build folder stays readable; the statement guard in run_select blocks writes.
     root = str(path.resolve()).replace("'", "''")

@@ -40,7 +40,10 @@ class Table:
         self.parquet_path = build_path / entry["parquet"]
         self._entry = entry
         self._info: dict[str, dict[str, Any]] = entry["metric_info"]
+        #: plain name -> column it stands for (e.g. ``energy`` -> ``energy_cuda_h100_eager_b1``)
+        self.aliases: dict[str, str] = dict(entry.get("aliases", {}))
         self._col = {m: j for j, m in enumerate(self.metrics)}
+        self._col.update({a: self._col[t] for a, t in self.aliases.items() if t in self._col})
         base = build_path / entry["arrays"]
         # Memory-mapped (pages load on first touch), viewed as plain arrays for fast indexing.
         self.keys: np.ndarray = np.load(f"{base}.keys.npy", mmap_mode="r").view(np.ndarray)
@@ -65,7 +68,11 @@ class Table:
         return f"Table({self.space_name!r}, {self.dataset!r}, n_archs={len(self)})"
 
     def describe(self, metric: str) -> dict[str, Any]:
-        """Semantics of ``metric``: unit, direction, split, budget, source, description."""
+        """Semantics of ``metric``: unit, direction, split, budget, source, description.
+
+        For an alias (``energy``, ``hw_latency``...) the entry of the column it stands for,
+        whose ``name`` says which one.
+        """
         return dict(self._info[self._check_metric(metric)])
 
     def direction(self, metric: str) -> str:
@@ -264,10 +271,12 @@ class Table:
         return self._col[self._check_metric(metric)] if col is None else col
 
     def _check_metric(self, metric: str) -> str:
+        """The column name of ``metric`` (aliases resolved); unknown names raise."""
         if metric not in self._col:
             raise UnknownMetricError(unknown_choice_message(
-                f"metric for table {self.space_name}/{self.dataset}:", metric, self.metrics))
-        return metric
+                f"metric for table {self.space_name}/{self.dataset}:", metric,
+                [*self.metrics, *self.aliases]))
+        return self.aliases.get(metric, metric)
 
     def _metric_cols(self, metrics: Sequence[str] | str | None) -> list[int]:
         if metrics is None:

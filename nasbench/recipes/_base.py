@@ -76,6 +76,7 @@ class TableData:
             that the arch has.
         metrics: metric -> :class:`MetricInfo`.
         sources: ``(source_key, dataset_file_key)`` pairs read to make the table.
+        aliases: plain metric name -> column it stands for (e.g. ``energy``).
     """
 
     space: str
@@ -84,6 +85,7 @@ class TableData:
     values: dict[str, np.ndarray]
     metrics: dict[str, MetricInfo]
     sources: list[tuple[str, str]] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_seeds(self) -> int:
