@@ -62,7 +62,25 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="rebuild even if up to date")
 
     sub.add_parser("demo", parents=[common], help="print real numbers from every benchmark")
+    for module in dict.fromkeys(_plugins().values()):  # each module once, in order
+        module.add_parser(sub, parents=(common,))
     return p
+
+
+def _plugins() -> dict[str, Any]:
+    """Subcommands that live with their subpackage: command name -> module."""
+    import importlib
+
+    out: dict[str, Any] = {}
+    for commands, name in ((("predictors", "surrogates"), "nasbench.predictors._cli"),
+                           (("compare",), "nasbench.harness._cli"),
+                           (("profile",), "nasbench.hardware._cli")):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # pragma: no cover - a subpackage that is not installed
+            continue
+        out.update(dict.fromkeys(commands, module))
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,6 +109,10 @@ def _open(args: argparse.Namespace, build: bool | None = False) -> Any:
 
 def _run(args: argparse.Namespace) -> None:
     cmd = args.command
+    plugin = _plugins().get(cmd)
+    if plugin is not None:
+        plugin.run(args)
+        return
     if cmd == "build":
         from nasbench._build import build
 
