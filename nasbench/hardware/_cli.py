@@ -1,0 +1,76 @@
+"""``nasbench profile``: measure NB201 latency (and energy where a counter exists).
+
+``nasbench/cli.py`` calls :func:`add_parser` with its subparsers and hands the ``profile``
+command to :func:`run`. Also runnable alone: ``python -m nasbench.hardware --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+COMMANDS = ("profile",)
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated ints, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"batch sizes must be positive ints, got {text!r}")
+    return values
+
+
+def add_parser(subparsers: Any, parents: tuple[argparse.ArgumentParser, ...] = ()) -> None:
+    """Register the ``profile`` command."""
+    p = subparsers.add_parser("profile", parents=list(parents),
+                              help="measure latency/energy of NB201 networks on this machine")
+    p.add_argument("--space", default="nb201")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:<i>")
+    p.add_argument("--batch-size", type=_int_list, default=[1], help="e.g. 1,64")
+    p.add_argument("--sample", type=int, default=None,
+                   help="stratified sample of about N classes (default: all 6,466)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1, help="torch threads (fixed)")
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=15)
+    p.add_argument("--repeat-cells", type=int, default=0,
+                   help="re-measure this many cells at the end (repeatability)")
+    p.add_argument("--chunk-size", type=int, default=100)
+    p.add_argument("--time-limit", type=float, default=None, help="seconds; resume later")
+    p.add_argument("--out", required=True, help="checkpoint folder (resumes if it exists)")
+    p.add_argument("--parquet", default=None, help="also write the long table to this file")
+
+
+def run(args: argparse.Namespace) -> None:
+    """Run ``nasbench profile`` and print a one-line summary per batch size."""
+    from nasbench.hardware._profiler import profile
+    from nasbench.hardware._tables import from_profile
+
+    profile(args.space, out=args.out, device=args.device, batch_sizes=args.batch_size,
+            sample=args.sample, seed=args.seed, threads=args.threads, warmup=args.warmup,
+            repeats=args.repeats, repeat_cells=args.repeat_cells, chunk_size=args.chunk_size,
+            time_limit=args.time_limit)
+    table = from_profile(args.out)
+    if args.parquet:
+        table.to_parquet(args.parquet, index=False)
+    lat = table[(table["metric"] == "latency") & (table["pass"] == 1)]
+    for b, g in lat.groupby("batch_size"):
+        print(f"batch {b}: {len(g)} cells, median latency {g['value'].median() * 1e3:.3f} ms "
+              f"(min {g['value'].min() * 1e3:.3f}, max {g['value'].max() * 1e3:.3f})")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Stand-alone entry point (``python -m nasbench.hardware``)."""
+    parser = argparse.ArgumentParser(prog="python -m nasbench.hardware")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        run(args)
+    except (KeyError, ValueError, FileNotFoundError, RuntimeError) as exc:
+        print(f"nasbench profile: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,86 @@
+"""The shipped hardware tables (our own H100 and CPU measurements) and their helpers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nasbench.hardware import (
+    COLUMNS,
+    cost_table,
+    estimated_energy,
+    propagate,
+    read_hardware_tables,
+    repeatability,
+)
+from nasbench.spaces import get_space
+
+DATA = Path(__file__).parents[2] / "data" / "hardware"
+H100 = "cuda:NVIDIA H100 80GB HBM3"
+
+
+@pytest.fixture(scope="module")
+def raw() -> pd.DataFrame:
+    return read_hardware_tables(DATA, propagated=False)
+
+
+def test_schema_and_provenance(raw: pd.DataFrame) -> None:
+    assert list(raw.columns) == COLUMNS
+    assert set(raw["method"]) == {"measured"}
+    assert set(raw["unit"]) == {"s", "J"}
+    assert raw["device"].str.match(r"^(cpu|cuda):").all()
+    fp = json.loads(raw.loc[raw["device"] == H100, "fingerprint"].iloc[0])
+    assert fp["gpu"] == "NVIDIA H100 80GB HBM3" and fp["driver"] == "580.159.04"
+    space = get_space("nb201")
+    sample = raw.drop_duplicates("cell").head(50)
+    assert [space.to_string(space.parse(c)) for c in sample["cell"]] == sample["arch"].tolist()
+
+
+def test_h100_sample_is_large_and_stratified(raw: pd.DataFrame) -> None:
+    lat = raw[(raw["device"] == H100) & (raw["metric"] == "latency") & (raw["pass"] == 1)]
+    eager = lat[lat["toolchain"].str.contains("eager")]
+    for b in (1, 64):
+        cells = eager.loc[eager["batch_size"] == b, "cell"]
+        assert cells.nunique() >= 1000
+        strata = {(c.count("3"), c.count("2")) for c in cells}
+        assert len(strata) == 28  # every (#3x3, #1x1) combination
+
+
+def test_cuda_graph_latency_repeats_within_5_percent(raw: pd.DataFrame) -> None:
+    rep = repeatability(raw[raw["device"] == H100])
+    graph = rep[rep["toolchain"].str.contains("graph")]
+    assert len(graph) == 2 and (graph["n"] == 100).all()
+    assert (graph["within_5pct"] == 1.0).all()
+
+
+def test_cuda_graph_latency_follows_flops(raw: pd.DataFrame) -> None:
+    lat = raw[(raw["device"] == H100) & (raw["metric"] == "latency") & (raw["pass"] == 1)
+              & raw["toolchain"].str.contains("graph") & (raw["batch_size"] == 64)]
+    flops = cost_table(np.array([[int(ch) for ch in c] for c in lat["cell"]]))["flops"]
+    rho = lat["value"].reset_index(drop=True).corr(pd.Series(flops), method="spearman")
+    assert rho > 0.9
+
+
+def test_propagate_covers_class_members(raw: pd.DataFrame) -> None:
+    h100 = raw[(raw["device"] == H100) & raw["toolchain"].str.contains("eager")]
+    full = propagate(h100)
+    space = get_space("nb201")
+    reps = space.isomorphism_classes()
+    lat1 = full[(full["metric"] == "latency") & (full["batch_size"] == 1)]
+    assert lat1["arch"].is_unique
+    measured_classes = set(reps[space.keys(h100["cell"].tolist())])
+    assert len(lat1) == int(np.isin(reps, list(measured_classes)).sum())
+    member_keys = space.keys(lat1["arch"].tolist())
+    assert (reps[member_keys] == reps[space.keys(lat1["cell"].tolist())]).all()
+    assert lat1["propagated"].sum() == len(lat1) - lat1["cell"].nunique()
+
+
+def test_estimated_energy_is_labelled() -> None:
+    est = estimated_energy(batch_sizes=(1,))
+    assert len(est) == 15_625 and set(est["method"]) == {"estimated"}
+    assert est["device"].eq("cpu").all() and est["unit"].eq("J").all()
+    assert "Horowitz" in json.loads(est["fingerprint"].iloc[0])["constants"]
