@@ -216,8 +216,21 @@ def _source_fingerprints() -> dict[str, Any]:
     return out
 
 
+def _code_fingerprint() -> str:
+    """sha256 of the code that decides table contents, so a code change means a new build."""
+    pkg = Path(__file__).resolve().parent
+    files = [pkg / "_build.py", pkg / "_metrics.py"]
+    for sub in ("recipes", "spaces", "hardware"):
+        files.extend(sorted((pkg / sub).glob("*.py")))
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
 def _build_id(sources: dict[str, Any]) -> str:
-    h = hashlib.sha256(f"schema={SCHEMA_VERSION};code={_our_version()}".encode())
+    h = hashlib.sha256(f"schema={SCHEMA_VERSION};code={_our_version()};"
+                       f"{_code_fingerprint()}".encode())
     for key in sorted(sources):
         for dataset, f in sorted(sources[key]["files"].items()):
             h.update(f"{key}/{dataset}={f['sha256']}".encode())

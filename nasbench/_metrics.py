@@ -69,7 +69,24 @@ def nb201_metrics(dataset: str) -> dict[str, MetricInfo]:
                               "inference latency as published by NAS-Bench-201 (seconds per "
                               "forward pass on the authors' GPU); same value for every seed"),
         "params": MetricInfo("params", "millions", "min", "n/a", "n/a", src, True,
-                             "number of trainable parameters, in millions"),
+                             "number of trainable parameters in millions, per seed as "
+                             "published; for 204 cells one seed lists another cell's count, "
+                             "so prefer params_exact"),
+    }
+
+
+def nb201_cost_metrics() -> dict[str, MetricInfo]:
+    """Analytic cost columns of the NB201 tables, counted from each cell's network graph."""
+    return {
+        "params_exact": MetricInfo(
+            "params_exact", "millions", "min", "n/a", "n/a", "nasbench_analytic", False,
+            "trainable parameters of the NAS-Bench-201 network in millions, counted from the "
+            "graph (nasbench.hardware.cost_table); equals a published per-seed value for every "
+            "cell"),
+        "flops": MetricInfo(
+            "flops", "millions", "min", "inference", "batch size 1", "nasbench_analytic", False,
+            "floating-point operations of one forward pass of one image, in millions "
+            "(2 x MACs plus element-wise ops; see docs/hardware.md)"),
     }
 
 

@@ -93,3 +93,16 @@ def test_arch_column_parses_back(db) -> None:
         sp = get_space(space)
         for i in np.linspace(0, len(t) - 1, 50).astype(int):
             assert sp.key(sp.parse(str(t.arch_strings()[i]))) == int(t.keys[i])
+
+
+@pytest.mark.parametrize("dataset", list(NB201))
+def test_nb201_exact_params_match_a_published_seed(db, dataset: str) -> None:
+    """Our graph-counted parameters equal a published per-seed value for every cell; the
+    published seeds disagree with each other on 204 cells (a source quirk we keep as is)."""
+    t = db.table("nb201", dataset)
+    exact = t.array("params_exact")
+    per_seed = t.seed_array("params")
+    assert np.all(np.any(np.abs(per_seed - exact[:, None]) < 5e-7, axis=1))
+    disagree = np.nanmax(per_seed, axis=1) != np.nanmin(per_seed, axis=1)
+    assert int(disagree.sum()) == 204
+    assert t.query("333333", "flops")["flops"] > t.query("222222", "flops")["flops"]

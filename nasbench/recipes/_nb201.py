@@ -31,11 +31,29 @@ def load_nb201(dataset: str) -> TableData:
         for ours, theirs in _RAW_METRICS.items()
     }
     metrics = nb201_metrics(dataset)
+    _add_analytic_cost(keys, values, metrics, dataset)
     sources = [("nasbench201", dataset)]
     if dataset == "cifar10":
         _join_analog(keys, values, metrics)
         sources.append(("analognas_bench", "cifar10"))
     return TableData("nb201", dataset, keys, values, dict(metrics), sources).sort()
+
+
+def _add_analytic_cost(
+    keys: np.ndarray, values: dict[str, np.ndarray], metrics: dict, dataset: str
+) -> None:
+    """Exact parameter count and FLOPs of each cell's network, counted from its graph."""
+    from nasbench._metrics import nb201_cost_metrics
+    from nasbench.hardware import cost_table
+    from nasbench.spaces import get_space
+
+    space = get_space("nb201")
+    cells = np.array([space.from_key(int(k)) for k in keys])
+    cost = cost_table(cells, dataset)
+    present = ~np.isnan(values["val_acc"])
+    for name, col in (("params_exact", cost["params"] / 1e6), ("flops", cost["flops"] / 1e6)):
+        values[name] = np.where(present, col[:, None], np.nan)
+    metrics.update(nb201_cost_metrics())
 
 
 def _join_analog(keys: np.ndarray, values: dict[str, np.ndarray], metrics: dict) -> None:
