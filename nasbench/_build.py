@@ -38,6 +38,7 @@ from nasbench.recipes._hardware import (
     hardware_source,
     load_hardware,
 )
+from nasbench.recipes._surrogate import load_surrogate, surrogate_folders, surrogate_source
 
 SCHEMA_VERSION = 2
 _KEEP_BUILDS = 2
@@ -66,6 +67,9 @@ def build(
         sources = _source_fingerprints()
         if hw_files:
             sources["nasbench_hardware"] = hardware_source(hw_files)
+        sur_folders = surrogate_folders()
+        if sur_folders:
+            sources["nasbench_surrogate"] = surrogate_source(sur_folders)
         build_id = _build_id(sources)
         final = root / "builds" / build_id
         if final.joinpath("catalog.json").exists() and not force:
@@ -84,6 +88,12 @@ def build(
             for dataset in recipe.datasets:
                 load = functools.partial(_load_with_hardware, recipe.load, hw_rows)
                 entries.append(_build_table(work, recipe.space, dataset, load, say))
+        for folder in sur_folders:
+            measured = next((e["metric_info"] for e in entries
+                             if f"{e['space']}__{e['dataset']}" == folder.name), {})
+            load = functools.partial(_load_surrogate, folder, measured)
+            entries.append(_build_table(work, folder.name.split("__")[0],
+                                        folder.name.split("__", 1)[1] + ".surrogate", load, say))
         extras = {"hardware": _write_hardware(work, hw_rows)} if hw_files else {}
         catalog = {
             "schema_version": SCHEMA_VERSION,
@@ -144,8 +154,9 @@ def write_table(work: Path, data: TableData) -> dict[str, Any]:
     meta = {b"nasbench.schema_version": str(SCHEMA_VERSION).encode(),
             b"nasbench.space": data.space.encode(), b"nasbench.dataset": data.dataset.encode()}
     table = pa.table(columns).replace_schema_metadata(meta)
-    rel = Path("tables") / data.space / f"{data.dataset}.parquet"
-    arr = Path("arrays") / data.space / data.dataset
+    stem = data.dataset if data.source == "measured" else f"{data.dataset}.{data.source}"
+    rel = Path("tables") / data.space / f"{stem}.parquet"
+    arr = Path("arrays") / data.space / stem
     _atomic(work / rel, lambda p: pq.write_table(table, p, compression="zstd"))
     with np.errstate(invalid="ignore", divide="ignore"):  # archs lacking a metric stay NaN
         mean = np.where(np.isnan(values), 0.0, values).sum(axis=2) / (~np.isnan(values)).sum(axis=2)
@@ -156,6 +167,8 @@ def write_table(work: Path, data: TableData) -> dict[str, Any]:
     return {
         "space": data.space,
         "dataset": data.dataset,
+        "source": data.source,
+        "model_id": data.model_id,
         "n_archs": int(len(data.keys)),
         "n_rows": int(len(arch_idx)),
         "n_seeds": int(values.shape[2]),
@@ -189,6 +202,10 @@ def _load_with_hardware(load: Callable[[str], TableData], hw_rows: Any, dataset:
     if cols:
         data.sources.append(("nasbench_hardware", dataset))
     return data
+
+
+def _load_surrogate(folder: Path, measured: dict[str, Any], _name: str) -> TableData:
+    return load_surrogate(folder, measured)
 
 
 def _write_hardware(work: Path, rows: Any) -> dict[str, Any]:

@@ -35,6 +35,8 @@ def connect(path: Path, catalog: dict[str, Any]) -> duckdb.DuckDBPyConnection:
     for e in catalog["tables"]:
         file = str((path / e["parquet"]).resolve()).replace("'", "''")
         name = view_name(e["space"], e["dataset"])
+        if e.get("source", "measured") != "measured":
+            name += "_" + e["source"]
         metrics = ", ".join(f"avg({_q(m)}) AS {_q(m)}" for m in e["metrics"])
         con.execute(f"CREATE VIEW {_q(name + '_seeds')} AS SELECT * FROM read_parquet('{file}')")
         con.execute(
@@ -54,22 +56,25 @@ def connect(path: Path, catalog: dict[str, Any]) -> duckdb.DuckDBPyConnection:
 
 
 def _catalog_tables(con: duckdb.DuckDBPyConnection, catalog: dict[str, Any]) -> None:
-    con.execute("CREATE TABLE catalog_tables (space VARCHAR, dataset VARCHAR, view VARCHAR, "
-                "n_archs BIGINT, n_rows BIGINT, n_seeds INTEGER)")
-    con.execute("CREATE TABLE catalog_metrics (space VARCHAR, dataset VARCHAR, metric VARCHAR, "
+    con.execute("CREATE TABLE catalog_tables (space VARCHAR, dataset VARCHAR, source VARCHAR, "
+                "view VARCHAR, n_archs BIGINT, n_rows BIGINT, n_seeds INTEGER, model_id VARCHAR)")
+    con.execute("CREATE TABLE catalog_metrics (space VARCHAR, dataset VARCHAR, source VARCHAR, "
+                "metric VARCHAR, "
                 "unit VARCHAR, direction VARCHAR, split VARCHAR, budget VARCHAR, "
-                "source VARCHAR, per_seed BOOLEAN, description VARCHAR)")
+                "data_source VARCHAR, per_seed BOOLEAN, description VARCHAR)")
     con.execute("CREATE TABLE catalog_sources (source VARCHAR, package VARCHAR, "
                 "version VARCHAR, dataset VARCHAR, sha256 VARCHAR, licence VARCHAR, "
                 "citation VARCHAR)")
     for e in catalog["tables"]:
-        con.execute("INSERT INTO catalog_tables VALUES ($1, $2, $3, $4, $5, $6)",
-                    [e["space"], e["dataset"], view_name(e["space"], e["dataset"]),
-                     e["n_archs"], e["n_rows"], e["n_seeds"]])
+        source = e.get("source", "measured")
+        view = view_name(e["space"], e["dataset"]) + ("" if source == "measured" else f"_{source}")
+        con.execute("INSERT INTO catalog_tables VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    [e["space"], e["dataset"], source, view, e["n_archs"], e["n_rows"],
+                     e["n_seeds"], e.get("model_id")])
         for m in e["metrics"]:
             i = e["metric_info"][m]
-            con.execute("INSERT INTO catalog_metrics VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
-                        [e["space"], e["dataset"], m, i["unit"], i["direction"], i["split"],
+            con.execute("INSERT INTO catalog_metrics VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+                        [e["space"], e["dataset"], source, m, i["unit"], i["direction"], i["split"],
                          i["budget"], i["source"], i["per_seed"], i["description"]])
     for key, s in catalog["sources"].items():
         for dataset, f in s["files"].items():

@@ -85,8 +85,9 @@ class Store:
                 f"Store at {self.path} has schema version {version}, this nasbench reads "
                 f"{SCHEMA_VERSION}; rebuild it with `nasbench build`."
             )
-        self._entries = {(e["space"], e["dataset"]): e for e in self.catalog["tables"]}
-        self._tables: dict[tuple[str, str], Table] = {}
+        self._entries = {(e["space"], e["dataset"], e.get("source", "measured")): e
+                         for e in self.catalog["tables"]}
+        self._tables: dict[tuple[str, str, str], Table] = {}
         self._con: Any = None
 
     # ---- tables -------------------------------------------------------------------------
@@ -94,30 +95,44 @@ class Store:
     @property
     def spaces(self) -> list[str]:
         """Search-space names, in catalog order."""
-        return list(dict.fromkeys(space for space, _ in self._entries))
+        return list(dict.fromkeys(space for space, _, _ in self._entries))
 
     def datasets(self, space: str) -> list[str]:
-        """Dataset names of ``space``."""
+        """Dataset names of ``space`` (those with a measured table)."""
         self._check_space(space)
-        return [d for s, d in self._entries if s == space]
+        return [d for s, d, src in self._entries if s == space and src == "measured"]
 
     def tables(self) -> pd.DataFrame:
-        """One row per table: ``space, dataset, n_archs, n_seeds, metrics``."""
+        """One row per table: ``space, dataset, source, n_archs, n_seeds, metrics``."""
         import pandas as pd
 
-        rows = [{"space": e["space"], "dataset": e["dataset"], "n_archs": e["n_archs"],
+        rows = [{"space": e["space"], "dataset": e["dataset"],
+                 "source": e.get("source", "measured"), "n_archs": e["n_archs"],
                  "n_seeds": e["n_seeds"], "metrics": list(e["metrics"])}
                 for e in self.catalog["tables"]]
         return pd.DataFrame(rows)
 
-    def table(self, space: str, dataset: str) -> Table:
-        """Open one table (cached per store). Unknown names raise with the valid choices."""
-        key = (space, self._resolve_dataset(space, dataset))
+    def table(self, space: str, dataset: str, source: str = "measured") -> Table:
+        """Open one table (cached per store). Unknown names raise with the valid choices.
+
+        Args:
+            space: search-space name (``nb201``, ``nbgraph``, ``fcnet``).
+            dataset: dataset name (a few aliases such as ``imagenet`` are accepted).
+            source: ``"measured"`` (the published / profiled values, default) or
+                ``"surrogate"`` (every arch predicted by a trained surrogate model; see
+                ``Table.model_id``). Measured tables are never modified by surrogates.
+        """
+        key = (space, self._resolve_dataset(space, dataset), source)
+        if key not in self._entries:
+            have = sorted({src for s, d, src in self._entries if (s, d) == key[:2]})
+            raise UnknownDatasetError(unknown_choice_message(
+                f"source for table {space}/{key[1]}:", source, have))
         table = self._tables.get(key)
         if table is None:
-            from nasbench._table import Table
+            from nasbench._table import SurrogateTable, Table
 
-            table = Table(self.path, self._entries[key])
+            cls = SurrogateTable if source == "surrogate" else Table
+            table = cls(self.path, self._entries[key])
             self._tables[key] = table
         return table
 
@@ -127,10 +142,11 @@ class Store:
 
     def _resolve_dataset(self, space: str, dataset: str) -> str:
         self._check_space(space)
-        if (space, dataset) in self._entries:
+        datasets = self.datasets(space)
+        if dataset in datasets:
             return dataset
         alias = _DATASET_ALIASES.get(str(dataset).lower(), str(dataset).lower())
-        if (space, alias) in self._entries:
+        if alias in datasets:
             return alias
         raise UnknownDatasetError(
             unknown_choice_message(f"dataset for space {space!r}:", dataset, self.datasets(space))

@@ -36,6 +36,9 @@ class Table:
 
         self.space_name: str = entry["space"]
         self.dataset: str = entry["dataset"]
+        #: ``"measured"`` or ``"surrogate"``; a surrogate table also has :attr:`model_id`.
+        self.source: str = entry.get("source", "measured")
+        self.model_id: str | None = entry.get("model_id")
         self.metrics: list[str] = list(entry["metrics"])
         self.parquet_path = build_path / entry["parquet"]
         self._entry = entry
@@ -326,3 +329,56 @@ def _generator(rng: np.random.Generator | int | None, where: str) -> np.random.G
         raise ValueError(f"seed='sample' in {where} needs rng= (a numpy Generator or an int "
                          "seed); nasbench never uses the global random state.")
     return np.random.default_rng(rng)
+
+
+class SurrogateTable(Table):
+    """A table of surrogate predictions: one value per arch (stored as seed 0).
+
+    ``seed="sample"`` adds Gaussian noise drawn from the surrogate's noise model (the column
+    ``<metric>__noise_std``) to the prediction, so a search run on the surrogate sees
+    realistic seed-to-seed noise, as NAS-Bench-301 does. Metrics without a noise model (one
+    seed per arch in the training table) are returned unchanged.
+    """
+
+    def __init__(self, build_path: Path, entry: dict[str, Any]) -> None:
+        super().__init__(build_path, entry)
+        self._noise_of = {j: self._col[f"{m}__noise_std"] for j, m in enumerate(self.metrics)
+                          if f"{m}__noise_std" in self._col}
+
+    def query(
+        self,
+        arch: Any,
+        metrics: Sequence[str] | str | None = None,
+        seed: str | int = "mean",
+        rng: np.random.Generator | int | None = None,
+    ) -> dict[str, float]:
+        if seed != "sample":
+            return super().query(arch, metrics, seed=seed, rng=rng)
+        gen = _generator(rng, "query")
+        out = super().query(arch, metrics, seed="mean")
+        row = self.row(arch)
+        for name in out:
+            j = self._noise_of.get(self._col[name])
+            if j is not None and np.isfinite(self._mean[j, row]):
+                out[name] += float(gen.normal() * self._mean[j, row])
+        return out
+
+    def query_many(
+        self,
+        archs: Iterable[Any] | np.ndarray,
+        metrics: Sequence[str] | str | None = None,
+        seed: str | int = "mean",
+        rng: np.random.Generator | int | None = None,
+    ) -> pd.DataFrame:
+        if seed != "sample":
+            return super().query_many(archs, metrics, seed=seed, rng=rng)
+        gen = _generator(rng, "query_many")
+        archs = archs if isinstance(archs, (list, tuple, np.ndarray)) else list(archs)
+        df = super().query_many(archs, metrics, seed="mean")
+        rows = self.rows(archs)
+        for name in df.columns[1:]:
+            j = self._noise_of.get(self._col[name])
+            if j is not None:
+                std = np.nan_to_num(self._mean[j, rows])
+                df[name] = df[name].to_numpy() + gen.normal(size=len(rows)) * std
+        return df

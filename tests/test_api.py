@@ -18,7 +18,8 @@ from nasbench.errors import (
 
 def test_tables_lists_every_table(db) -> None:
     df = db.tables()
-    assert list(df.columns[:3]) == ["space", "dataset", "n_archs"]
+    assert list(df.columns[:4]) == ["space", "dataset", "source", "n_archs"]
+    df = df[df.source == "measured"]
     assert len(df) == 3 + 9 + 4
     n = dict(zip(df.space + "/" + df.dataset, df.n_archs, strict=False))
     assert n["nb201/cifar10"] == 15625

@@ -77,6 +77,8 @@ class TableData:
         metrics: metric -> :class:`MetricInfo`.
         sources: ``(source_key, dataset_file_key)`` pairs read to make the table.
         aliases: plain metric name -> column it stands for (e.g. ``energy``).
+        source: ``"measured"`` (published or profiled values) or ``"surrogate"``.
+        model_id: the surrogate model's id (surrogate tables only).
     """
 
     space: str
@@ -86,6 +88,8 @@ class TableData:
     metrics: dict[str, MetricInfo]
     sources: list[tuple[str, str]] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)
+    source: str = "measured"
+    model_id: str | None = None
 
     @property
     def n_seeds(self) -> int:
