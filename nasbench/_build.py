@@ -89,7 +89,7 @@ def build(
                 load = functools.partial(_load_with_hardware, recipe.load, hw_rows)
                 entries.append(_build_table(work, recipe.space, dataset, load, say))
         for folder in sur_folders:
-            measured = next((e["metric_info"] for e in entries
+            measured: dict[str, Any] = next((e["metric_info"] for e in entries
                              if f"{e['space']}__{e['dataset']}" == folder.name), {})
             load = functools.partial(_load_surrogate, folder, measured)
             entries.append(_build_table(work, folder.name.split("__")[0],
