@@ -49,3 +49,11 @@ def run_demo(db: Any) -> None:
     print(df.to_string(index=False))
     n = db.sql("SELECT count(*) AS n FROM nb201_cifar10 WHERE val_acc > $1", [90.0])["n"][0]
     print(f"\nSQL with a bound parameter: {n} NB201 cells exceed 90 % cifar10 val_acc")
+
+    try:
+        from nasbench.harness import demo_comparison
+    except ImportError:  # the harness subpackage is not installed
+        return
+    print("\nSearch algorithms vs random search (honest protocol: one random training seed "
+          "per evaluation, never test data):")
+    print(demo_comparison(db))
