@@ -1,0 +1,144 @@
+"""Everything the report states, computed from trajectories: score tables, tests, ranks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nasbench.harness._baseline import random_search_distribution
+from nasbench.harness._scores import compare_to_baseline, final_scores
+from nasbench.harness._stats import FriedmanResult, friedman, wilcoxon
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ALPHA = 0.05
+
+
+@dataclass
+class Analysis:
+    """Results of :func:`analyse`; every table is a pandas DataFrame."""
+
+    finals: pd.DataFrame  # one row per (optimizer, table, seed)
+    summary: pd.DataFrame  # one row per (optimizer, table)
+    tests: pd.DataFrame  # Wilcoxon vs the baseline, Holm-adjusted
+    friedman: FriedmanResult | None
+    optimizers: list[str]
+    baseline: str
+    verdicts: dict[str, str]
+
+
+def analyse(df: pd.DataFrame, db: Any = None, baseline: str = "rs",
+            unit: str = "evals") -> Analysis:
+    """Score a grid of trajectories.
+
+    With ``db`` (a store) and evaluation budgets, random search is also scored exactly: the
+    closed-form distribution of its incumbent score at the same budget gives each optimizer's
+    probability of beating it (``p_beat_rs``) and an effect size (``effect_rs``: mean
+    difference in units of random search's standard deviation). Friedman's test ranks the
+    optimizers within every (table, seed) block.
+    """
+    import pandas as pd
+
+    finals = final_scores(df)
+    optimizers = list(dict.fromkeys(finals["optimizer"]))
+    tests = compare_to_baseline(finals, baseline)
+    rows = []
+    for (opt, tab), g in finals.groupby(["optimizer", "table"], sort=False):
+        sign = 1.0 if g["direction"].iloc[0] == "max" else -1.0
+        s = g["incumbent_score"].to_numpy()
+        row = {"optimizer": opt, "table": tab, "seeds": len(g), "step": int(g["step"].max()),
+               "median": float(np.median(s)), "mean": float(s.mean()), "std": float(s.std()),
+               "ri": float(np.median(g["ri"])), "norm_regret": float(np.median(
+                   g["normalized_regret"])), "auc": float(g["auc"].mean()),
+               "test": float(np.nanmean(g["incumbent_test"]))
+               if g["incumbent_test"].notna().any() else np.nan,
+               "p_beat_rs": np.nan, "effect_rs": np.nan}
+        exact = _exact_rs(db, str(tab), df, int(g["step"].max())) if unit == "evals" \
+            else None
+        if exact is not None:
+            row["p_beat_rs"] = float(np.mean(exact.prob_below(s, g["direction"].iloc[0])))
+            row["effect_rs"] = float(sign * (s.mean() - exact.mean) / exact.std) \
+                if exact.std > 0 else np.nan
+        rows.append(row)
+    summary = pd.DataFrame(rows).merge(tests[["optimizer", "table", "a12", "wilcoxon_p",
+                                              "holm_p"]], on=["optimizer", "table"],
+                                       how="left")
+    return Analysis(finals, summary, tests, _friedman(finals, optimizers), optimizers,
+                    baseline, _verdicts(tests, optimizers, baseline))
+
+
+def _exact_rs(db: Any, table: str, df: pd.DataFrame, k: int) -> Any:
+    if db is None:
+        return None
+    g = df[df["table"] == table]
+    space, dataset = table.split("/", 1)
+    return random_search_distribution(db.table(space, dataset), k,
+                                      metric=str(g["metric"].iloc[0]))
+
+
+def _friedman(finals: pd.DataFrame, optimizers: list[str]) -> FriedmanResult | None:
+    if len(optimizers) < 2:
+        return None
+    f = finals.copy()
+    f["utility"] = np.where(f["direction"] == "max", 1.0, -1.0) * f["incumbent_score"]
+    wide = f.pivot_table(index=["table", "seed"], columns="optimizer", values="utility")
+    wide = wide[optimizers].dropna()
+    if wide.empty:
+        return None
+    return friedman(wide.to_numpy(), higher_is_better=True)
+
+
+def _verdicts(tests: pd.DataFrame, optimizers: list[str], baseline: str) -> dict[str, str]:
+    out = {}
+    for opt in optimizers:
+        if opt == baseline:
+            continue
+        t = tests[tests["optimizer"] == opt]
+        if t.empty:
+            out[opt] = f"{opt}: no {baseline} runs to compare with."
+            continue
+        better = t[(t["holm_p"] < ALPHA) & (t["median_diff"] > 0)]
+        worse = t[(t["holm_p"] < ALPHA) & (t["median_diff"] < 0)]
+        n = len(t)
+        text = (f"{opt} beat random search significantly (Holm-adjusted Wilcoxon p < {ALPHA})"
+                f" on {len(better)} of {n} tables")
+        if len(better):
+            text += f" ({', '.join(better['table'])})"
+        if len(worse):
+            text += f"; it was significantly worse on {', '.join(worse['table'])}"
+        out[opt] = text + "."
+    return out
+
+
+def sample_efficiency(df: pd.DataFrame, candidate: str, reference: str = "rea",
+                      at: int = 100, ref_at: int = 200) -> pd.DataFrame:
+    """Does ``candidate`` after ``at`` evaluations match ``reference`` after ``ref_at``?
+
+    Per table: medians of both incumbent scores, the median paired difference (positive =
+    candidate better), the two-sided Wilcoxon p-value (pairs = same seed) and the one-sided
+    p-value of "candidate is worse". ``matches`` is True when the candidate's median is at
+    least the reference's and the one-sided test does not find it worse at 5 %.
+    """
+    import pandas as pd
+
+    a = final_scores(df[df["optimizer"] == candidate], at_step=at)
+    b = final_scores(df[df["optimizer"] == reference], at_step=ref_at)
+    rows = []
+    for tab, ga in a.groupby("table", sort=False):
+        gb = b[b["table"] == tab]
+        sign = 1.0 if ga["direction"].iloc[0] == "max" else -1.0
+        m = ga.merge(gb, on="seed", suffixes=("", "_r"))
+        x, y = sign * m["incumbent_score"].to_numpy(), sign * m["incumbent_score_r"].to_numpy()
+        w = wilcoxon(x, y)
+        p_worse = w.pvalue / 2 if w.median_diff < 0 else 1 - w.pvalue / 2
+        med_a, med_b = float(np.median(ga["incumbent_score"])), float(np.median(
+            gb["incumbent_score"]))
+        rows.append({"table": tab, "candidate": candidate, "at": at, "reference": reference,
+                     "ref_at": ref_at, "candidate_median": med_a, "reference_median": med_b,
+                     "median_diff": float(np.median(x - y)), "wilcoxon_p": w.pvalue,
+                     "p_worse": p_worse, "matches": bool(sign * (med_a - med_b) >= 0
+                                                         and p_worse >= ALPHA)})
+    return pd.DataFrame(rows)

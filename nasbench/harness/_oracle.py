@@ -1,0 +1,96 @@
+"""The honest evaluation oracle: the only path from a table to an optimizer.
+
+Each evaluation returns the validation metric of ONE training seed, drawn uniformly from the
+seeds the architecture has (what a researcher who trains it once would see), and charges the
+``train_time`` of that seed to the simulated clock. Scoring values (mean over seeds, test)
+stay here and are used only by the trajectory builder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nasbench.harness._guard import check_metric
+from nasbench.harness._index import SpaceIndex
+
+
+def default_metric(table: Any) -> str:
+    """``val_acc`` if the table has it, else ``val_loss``, else the first ``val_*`` metric."""
+    for m in ("val_acc", "val_loss"):
+        if m in table.metrics:
+            return m
+    for m in table.metrics:
+        if m.startswith("val"):
+            return m
+    raise ValueError(f"Table {table.space_name}/{table.dataset} has no validation metric; "
+                     f"pass metric= one of {', '.join(table.metrics)}.")
+
+
+def search_space(table: Any) -> Any:
+    """The search space whose :meth:`enumerate` is exactly the table's archs.
+
+    NAS-Bench-Graph ``proteins`` uses a restricted op set; every other table uses
+    ``table.space`` as is.
+    """
+    space = table.space
+    if space.name == "nbgraph" and len(table) != len(space):
+        from nasbench.spaces import PROTEINS_OPS, NBGraphSpace
+
+        return NBGraphSpace(ops=PROTEINS_OPS)
+    return space
+
+
+class Oracle:
+    """Evaluations of one table's ``metric``, aligned with a :class:`SpaceIndex`.
+
+    Attributes (all aligned with index positions, shape (n,)):
+        mean: mean of ``metric`` over the arch's seeds (the incumbent score).
+        test: ``test_acc`` mean, or ``None`` when the table has no test metric.
+        strings: canonical arch strings.
+    """
+
+    def __init__(self, table: Any, metric: str, index: SpaceIndex) -> None:
+        check_metric(metric, table)
+        self.table = table
+        self.metric = metric
+        self.direction = table.direction(metric)
+        self.index = index
+        perm = table.rows(index.archs)
+        vals = table.seed_array(metric)[perm]
+        self._seed_col = np.argsort(np.isnan(vals), axis=1, kind="stable")  # present first
+        self._vals = np.take_along_axis(vals, self._seed_col, axis=1)
+        self._n_valid = (~np.isnan(vals)).sum(axis=1)
+        self._time: np.ndarray | None = None
+        if "train_time" in table.metrics:
+            t = table.seed_array("train_time")[perm]
+            t = np.take_along_axis(t, self._seed_col, axis=1)
+            self._time = np.where(np.isnan(t), table.array("train_time")[perm][:, None], t)
+        self.mean: np.ndarray = table.array(metric)[perm]
+        self.test: np.ndarray | None = (table.array("test_acc")[perm]
+                                        if "test_acc" in table.metrics else None)
+        self.strings: np.ndarray = table.arch_strings()[perm]
+        sign = 1.0 if self.direction == "max" else -1.0
+        self.optimum = float(sign * np.nanmax(sign * self.mean))
+        self.space_mean = float(np.nanmean(self.mean))
+
+    @property
+    def has_time(self) -> bool:
+        """True when the table has ``train_time`` (simulated-seconds budgets work)."""
+        return self._time is not None
+
+    def evaluate(self, pos: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                  np.ndarray]:
+        """Observe positions ``pos`` (shape (m,)) with uniforms ``u`` (shape (m,)).
+
+        Returns the observed values, the training-seed column drawn (``int64``) and the
+        training time charged in seconds (NaN-free; 1.0 per evaluation when the table has
+        no ``train_time``), each shape (m,).
+        """
+        n = self._n_valid[pos]
+        j = np.minimum((u * n).astype(np.int64), np.maximum(n - 1, 0))
+        values = self._vals[pos, j]
+        seed = self._seed_col[pos, j]
+        dur = self._time[pos, j] if self._time is not None else np.ones(len(pos))
+        return values, seed, dur

@@ -1,0 +1,180 @@
+"""Markdown + standalone HTML reports of a comparison (inline SVG, no network)."""
+
+from __future__ import annotations
+
+import math
+import os
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nasbench.harness import _svg
+from nasbench.harness._analysis import Analysis, analyse
+from nasbench.harness._scores import anytime
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_COLUMNS = {"optimizer": "optimizer", "seeds": "seeds", "step": "evals", "median": "median",
+            "mean": "mean", "std": "sd", "ri": "RI %", "norm_regret": "norm. regret",
+            "auc": "AUC", "test": "test", "p_beat_rs": "P(beat RS)", "effect_rs": "effect",
+            "a12": "A12", "wilcoxon_p": "Wilcoxon p", "holm_p": "Holm p"}
+_PROTOCOL = (
+    "Protocol: each evaluation shows the optimizer the validation metric of ONE training seed "
+    "drawn at random; test values never reach an optimizer. The incumbent is the arch with "
+    "the best mean of its observations (re-evaluations are averaged); it is scored by its "
+    "mean validation value over all seeds (`median`, `mean`), by RI = 100 (score - space "
+    "mean) / space mean (Yang et al. 2020), "
+    "by normalised regret (0 = table optimum, 1 = average architecture) and by `test` where "
+    "the table has test accuracy. AUC = mean normalised regret over the run (lower is "
+    "better). P(beat RS) and `effect` compare with the exact distribution of random search at "
+    "the same budget; A12 is the probability that a run beats a random-search run; Wilcoxon "
+    "= paired signed-rank test against random search over seeds, Holm-adjusted over all "
+    "comparisons. Re-evaluating an architecture costs a full evaluation.")
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        if math.isnan(f):
+            return "–"
+        if f != 0 and (abs(f) < 1e-3 or abs(f) >= 1e5):
+            return f"{f:.2e}"
+        return f"{f:.4g}" if abs(f) < 1 else f"{f:.2f}"
+    return str(v)
+
+
+def markdown_table(df: pd.DataFrame) -> str:
+    """A GitHub-flavoured Markdown table of ``df``."""
+    head = "| " + " | ".join(str(c) for c in df.columns) + " |"
+    sep = "|" + "|".join("---" for _ in df.columns) + "|"
+    body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in df.itertuples(False)]
+    return "\n".join([head, sep, *body])
+
+
+def html_table(df: pd.DataFrame) -> str:
+    """An HTML table of ``df`` (values formatted like the Markdown one)."""
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in df.columns)
+    body = "".join("<tr>" + "".join(f"<td>{escape(_cell(v))}</td>" for v in row) + "</tr>"
+                   for row in df.itertuples(False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _score_table(an: Analysis, table: str) -> pd.DataFrame:
+    s = an.summary[an.summary["table"] == table]
+    cols = [c for c in _COLUMNS if c in s and (c != "test" or s["test"].notna().any())]
+    return s[cols].rename(columns=_COLUMNS)
+
+
+def build_report(df: pd.DataFrame, db: Any = None, *, title: str = "NAS comparison",
+                 unit: str = "evals", mo: pd.DataFrame | None = None,
+                 extra: dict[str, pd.DataFrame] | None = None) -> tuple[str, str]:
+    """Return (markdown, html) for the trajectories ``df``.
+
+    Args:
+        db: the store, for exact random-search baselines and true Pareto fronts.
+        mo: multi-objective trajectories (from :func:`~nasbench.harness.run_mo`), optional.
+        extra: more titled tables to append (e.g. a sample-efficiency table).
+    """
+    an = analyse(df, db, unit=unit)
+    md: list[str] = [f"# {title}", "", _PROTOCOL, ""]
+    html: list[str] = [f"<h1>{escape(title)}</h1>", f"<p>{escape(_PROTOCOL)}</p>"]
+    md += ["## Verdicts", ""] + [f"- {v}" for v in an.verdicts.values()] + [""]
+    html += ["<h2>Verdicts</h2><ul>"] + [f"<li>{escape(v)}</li>" for v in an.verdicts.values()]
+    html.append("</ul>")
+    x = "sim_time" if unit == "seconds" else "step"
+    curves = anytime(df, "normalized_regret", x=x)
+    for table in dict.fromkeys(an.summary["table"]):
+        st = _score_table(an, str(table))
+        md += [f"## {table}", "", markdown_table(st), ""]
+        html += [f"<h2>{escape(str(table))}</h2>", html_table(st)]
+        c = curves[curves["table"] == table]
+        series = {str(o): (g["x"].to_numpy(), g["median"].to_numpy(), g["lo"].to_numpy(),
+                           g["hi"].to_numpy()) for o, g in c.groupby("optimizer", sort=False)}
+        html.append(_svg.line_chart(series, f"{table}: normalised regret (median, 95% band)",
+                                    "simulated seconds" if x == "sim_time" else "evaluations",
+                                    "normalised regret", logy=True))
+    md, html = _ranks_section(an, md, html)
+    for name, t in (extra or {}).items():
+        md += [f"## {name}", "", markdown_table(t), ""]
+        html += [f"<h2>{escape(name)}</h2>", html_table(t)]
+    if mo is not None and len(mo):
+        md, html = _mo_section(mo, db, md, html)
+    page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>" + escape(title) +
+            "</title><style>body{font-family:sans-serif;max-width:1000px;margin:auto}"
+            "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
+            "padding:2px 6px;text-align:right}svg{display:block;margin:8px 0}</style></head>"
+            "<body>" + "\n".join(html) + "</body></html>")
+    return "\n".join(md) + "\n", page
+
+
+def _ranks_section(an: Analysis, md: list[str], html: list[str]) -> tuple[list[str],
+                                                                           list[str]]:
+    fr = an.friedman
+    if fr is None:
+        return md, html
+    ranks = {o: float(r) for o, r in zip(an.optimizers, fr.avg_ranks)}
+    text = (f"Friedman test over {fr.n_blocks} blocks (every table x seed; seeds are not "
+            f"independent tasks, so read the ranks as descriptive): chi2 = {fr.statistic:.2f}, "
+            f"p = {_cell(fr.pvalue)}. Nemenyi critical difference (alpha = 0.05) = "
+            f"{fr.critical_difference:.3f}.")
+    order = sorted(ranks, key=ranks.get)  # type: ignore[arg-type]
+    md += ["## Ranks", "", text, "", "| optimizer | average rank |", "|---|---|"]
+    md += [f"| {o} | {ranks[o]:.3f} |" for o in order] + [""]
+    html += ["<h2>Ranks</h2>", f"<p>{escape(text)}</p>",
+             _svg.bar_chart({o: ranks[o] for o in order}, "Average rank (1 = best)", "rank"),
+             _svg.cd_diagram(ranks, fr.critical_difference, "Critical-difference diagram")]
+    return md, html
+
+
+def _mo_section(mo: pd.DataFrame, db: Any, md: list[str], html: list[str]
+                ) -> tuple[list[str], list[str]]:
+    import pandas as pd
+
+    from nasbench.harness._mo import observed_front
+
+    last = mo.groupby(["optimizer", "table", "seed"], sort=False).tail(1)
+    summ = last.groupby(["table", "optimizer"], sort=False).agg(
+        seeds=("seed", "size"), hv_ratio_median=("hv_ratio", "median"),
+        hv_ratio_mean=("hv_ratio", "mean"), front_size=("front_size", "median")).reset_index()
+    text = ("Multi-objective (validation accuracy up, latency down): hypervolume of the front "
+            "found (observed non-dominated archs, scored with mean values), objectives "
+            "normalised to [0, 1] by the table's best/worst values, reference point = the worst "
+            "value of each objective; hv_ratio = hypervolume / that of the true front.")
+    md += ["## Multi-objective", "", text, "", markdown_table(summ), ""]
+    html += ["<h2>Multi-objective</h2>", f"<p>{escape(text)}</p>", html_table(summ)]
+    if db is None:
+        return md, html
+    for table, g in mo.groupby("table", sort=False):
+        t = db.table(*str(table).split("/", 1))
+        names = [c[4:] for c in g.columns if c.startswith("obs_")]
+        sense = {names[0]: "max", names[1]: "min"} if len(names) == 2 else None
+        if sense is None:
+            continue
+        groups = {}
+        true = t.pareto(sense)
+        groups["true front"] = (true[names[1]].to_numpy(), true[names[0]].to_numpy())
+        for opt, go in g.groupby("optimizer", sort=False):
+            first_seed = go[go["seed"] == go["seed"].min()]
+            f = observed_front(first_seed, t, sense)
+            groups[f"{opt} (seed {int(go['seed'].min())})"] = (f[names[1]].to_numpy(),
+                                                               f[names[0]].to_numpy())
+        html.append(_svg.scatter(groups, f"{table}: Pareto fronts", names[1], names[0]))
+    _ = pd
+    return md, html
+
+
+def write_report(df: pd.DataFrame, out: str | os.PathLike[str], db: Any = None,
+                 **kwargs: Any) -> tuple[Path, Path]:
+    """Write ``report.md`` and ``report.html`` into folder ``out``; returns their paths."""
+    md, html = build_report(df, db, **kwargs)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = folder / "report.md", folder / "report.html"
+    for path, text in zip(paths, (md, html)):
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    return paths

@@ -1,0 +1,130 @@
+"""Scores of trajectories: anytime curves, AUC, final scores and tests against random search.
+
+Inputs are trajectory DataFrames (from :func:`~nasbench.harness.run` or the runner), possibly
+concatenated over optimizers, tables and seeds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nasbench.harness._baseline import relative_improvement
+from nasbench.harness._stats import holm, vargha_delaney_a, wilcoxon
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def curve_matrix(df: pd.DataFrame, value: str = "incumbent_score", x: str = "step",
+                 grid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Anytime values of one (optimizer, table): ``(seeds, grid, values)`` where ``values``
+    has shape (n_seeds, len(grid)); value at grid point g = the last row with ``x <= g``
+    (NaN before a seed's first finished evaluation). Default grid: every step, or 100 points
+    of simulated time when ``x="sim_time"``."""
+    seeds = np.unique(df["seed"].to_numpy())
+    if grid is None:
+        hi = float(df[x].max())
+        grid = np.arange(1, int(hi) + 1) if x == "step" else np.linspace(hi / 100, hi, 100)
+    out = np.full((len(seeds), len(grid)), np.nan)
+    for i, (_, g) in enumerate(df.groupby("seed", sort=True)):
+        xs, vs = g[x].to_numpy(), g[value].to_numpy()
+        at = np.searchsorted(xs, grid, side="right") - 1
+        out[i] = np.where(at >= 0, vs[np.maximum(at, 0)], np.nan)
+    return seeds, np.asarray(grid), out
+
+
+def bootstrap_median(values: np.ndarray, n_boot: int = 1000, seed: int | None = 0,
+                     level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median over seeds (axis 0) with a percentile-bootstrap band: (median, lo, hi), each
+    shape (n_points,). Seeds are resampled with replacement ``n_boot`` times."""
+    rng = np.random.default_rng(seed)
+    n = len(values)
+    med = np.nanmedian(values, axis=0)
+    idx = rng.integers(0, n, size=(n_boot, n))
+    boots = np.nanmedian(values[idx], axis=1)  # (n_boot, n_points)
+    alpha = (1.0 - level) / 2.0
+    lo, hi = np.nanquantile(boots, [alpha, 1.0 - alpha], axis=0)
+    return med, lo, hi
+
+
+def anytime(df: pd.DataFrame, value: str = "incumbent_score", x: str = "step",
+            n_boot: int = 1000, seed: int | None = 0) -> pd.DataFrame:
+    """Median anytime curve with a 95 % bootstrap band per (optimizer, table).
+
+    Returns columns ``optimizer, table, x, median, lo, hi, mean`` (one row per grid point).
+    """
+    import pandas as pd
+
+    parts = []
+    for (opt, tab), g in df.groupby(["optimizer", "table"], sort=False):
+        _, grid, vals = curve_matrix(g, value, x)
+        med, lo, hi = bootstrap_median(vals, n_boot, seed)
+        parts.append(pd.DataFrame({"optimizer": opt, "table": tab, "x": grid, "median": med,
+                                   "lo": lo, "hi": hi, "mean": np.nanmean(vals, axis=0)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def final_scores(df: pd.DataFrame, at_step: int | None = None) -> pd.DataFrame:
+    """One row per (optimizer, table, seed) at the last step (or at ``at_step``): incumbent
+    score, test, regrets, RI over the space mean and the run's AUC (mean normalised regret
+    over steps 1..last; 0 = optimum from the first evaluation, 1 = average-arch level)."""
+    d = df if at_step is None else df[df["step"] <= at_step]
+    keys = ["optimizer", "table", "seed"]
+    last = d.groupby(keys, sort=False).tail(1).set_index(keys)
+    auc = d.groupby(keys, sort=False)["normalized_regret"].mean()
+    out = last[["direction", "step", "incumbent", "incumbent_score", "incumbent_test", "regret",
+                "normalized_regret", "n_distinct", "sim_time"]].copy()
+    out["auc"] = auc
+    out = out.reset_index()
+    ri = np.full(len(out), np.nan)
+    for tab, idx in out.groupby("table").groups.items():
+        meta = table_meta(df, str(tab))
+        ri[out.index.get_indexer(idx)] = relative_improvement(
+            out.loc[idx, "incumbent_score"].to_numpy(), meta["space_mean"], meta["direction"])
+    out["ri"] = ri
+    return out
+
+
+def table_meta(df: pd.DataFrame, table: str) -> dict[str, Any]:
+    """``direction``, ``optimum`` and ``space_mean`` of ``table``, recovered exactly from its
+    trajectory rows (``regret = sign * (optimum - score)``, ``normalized_regret = regret /
+    (sign * (optimum - space_mean))``)."""
+    g = df[df["table"] == table]
+    direction = str(g["direction"].iloc[0])
+    sign = 1.0 if direction == "max" else -1.0
+    row = g.iloc[int(np.argmax(g["normalized_regret"].to_numpy()))]
+    optimum = float(row["incumbent_score"]) + sign * float(row["regret"])
+    norm = float(row["normalized_regret"])
+    mean = optimum - sign * float(row["regret"]) / norm if norm else float("nan")
+    return {"space_mean": mean, "optimum": optimum, "direction": direction}
+
+
+def compare_to_baseline(finals: pd.DataFrame, baseline: str = "rs") -> pd.DataFrame:
+    """Per (optimizer, table): paired Wilcoxon signed-rank of the final incumbent scores
+    against ``baseline`` (pairs = runs with the same seed), Holm-adjusted over all the
+    comparisons made, Vargha–Delaney A (probability a run beats a baseline run) and the
+    median difference in metric units (positive = better than the baseline)."""
+    import pandas as pd
+
+    rows = []
+    for (opt, tab), g in finals.groupby(["optimizer", "table"], sort=False):
+        if opt == baseline:
+            continue
+        base = finals[(finals["optimizer"] == baseline) & (finals["table"] == tab)]
+        if base.empty:
+            continue
+        sign = 1.0 if g["direction"].iloc[0] == "max" else -1.0
+        m = g.merge(base, on="seed", suffixes=("", "_b"))
+        x, y = sign * m["incumbent_score"].to_numpy(), sign * m["incumbent_score_b"].to_numpy()
+        w = wilcoxon(x, y)
+        a12 = vargha_delaney_a(sign * g["incumbent_score"].to_numpy(),
+                               sign * base["incumbent_score"].to_numpy())
+        rows.append({"optimizer": opt, "table": tab, "n_pairs": len(m),
+                     "median_diff": float(np.median(x - y)) if len(m) else np.nan,
+                     "a12": a12, "wilcoxon_p": w.pvalue})
+    out = pd.DataFrame(rows, columns=["optimizer", "table", "n_pairs", "median_diff", "a12",
+                                      "wilcoxon_p"])
+    out["holm_p"] = holm(out["wilcoxon_p"].to_numpy()) if len(out) else []
+    return out
