@@ -89,9 +89,9 @@ def build(
                 load = functools.partial(_load_with_hardware, recipe.load, hw_rows)
                 entries.append(_build_table(work, recipe.space, dataset, load, say))
         for folder in sur_folders:
-            measured: dict[str, Any] = next((e["metric_info"] for e in entries
-                             if f"{e['space']}__{e['dataset']}" == folder.name), {})
-            load = functools.partial(_load_surrogate, folder, measured)
+            twin: dict[str, Any] = next((e for e in entries
+                                         if f"{e['space']}__{e['dataset']}" == folder.name), {})
+            load = functools.partial(_load_surrogate, folder, twin)
             entries.append(_build_table(work, folder.name.split("__")[0],
                                         folder.name.split("__", 1)[1] + ".surrogate", load, say))
         extras = {"hardware": _write_hardware(work, hw_rows)} if hw_files else {}
@@ -176,6 +176,7 @@ def write_table(work: Path, data: TableData) -> dict[str, Any]:
         "metric_info": {m: info.to_dict() for m, info in data.metrics.items()},
         "sources": [list(s) for s in data.sources],
         "aliases": dict(data.aliases),
+        "space_options": dict(data.space_options),
         "parquet": str(rel),
         "arrays": str(arr),
     }
@@ -204,8 +205,9 @@ def _load_with_hardware(load: Callable[[str], TableData], hw_rows: Any, dataset:
     return data
 
 
-def _load_surrogate(folder: Path, measured: dict[str, Any], _name: str) -> TableData:
-    return load_surrogate(folder, measured)
+def _load_surrogate(folder: Path, twin: dict[str, Any], _name: str) -> TableData:
+    """A surrogate folder as a table; ``twin`` is the measured table's catalog entry."""
+    return load_surrogate(folder, twin.get("metric_info", {}), twin.get("space_options", {}))
 
 
 def _write_hardware(work: Path, rows: Any) -> dict[str, Any]:

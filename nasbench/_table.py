@@ -32,7 +32,7 @@ class Table:
     """
 
     def __init__(self, build_path: Path, entry: dict[str, Any]) -> None:
-        from nasbench.spaces import get_space
+        from nasbench.spaces import SPACES, get_space
 
         self.space_name: str = entry["space"]
         self.dataset: str = entry["dataset"]
@@ -60,7 +60,10 @@ class Table:
         self.n_seeds: np.ndarray = present.sum(axis=1)  # seeds per arch, shape (n,)
         self._row_of_key = np.full(int(self.keys[-1]) + 1, -1, dtype=np.int64)
         self._row_of_key[self.keys] = np.arange(len(self.keys))
-        self.space: SearchSpace = get_space(self.space_name)
+        options = entry.get("space_options") or {}
+        #: the table's search space; ``space.enumerate()`` is exactly the table's archs
+        self.space: SearchSpace = (SPACES[self.space_name](**options) if options
+                                   else get_space(self.space_name))
 
     # ---- metadata -----------------------------------------------------------------------
 

@@ -120,8 +120,11 @@ def test_dataset_alias(db) -> None:
 
 def test_proteins_rejects_archs_outside_its_op_set(db) -> None:
     t = db.table("nbgraph", "proteins")
-    with pytest.raises(InvalidArchitectureError, match="no row"):
+    with pytest.raises(InvalidArchitectureError, match="gat"):
         t.query({"link": [0, 0, 1, 2], "ops": ["gat", "gat", "gat", "gat"]})
+    assert t.space.ops == ("gcn", "sage", "arma", "fc", "skip")
+    assert t.space.keys(t.space.enumerate()).tolist() == t.keys.tolist()
+    assert db.table("nbgraph", "cora").space.keys(t.archs()).tolist() == t.keys.tolist()
 
 
 def test_missing_store_says_how_to_build(tmp_path) -> None:

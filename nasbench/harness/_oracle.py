@@ -31,15 +31,10 @@ def default_metric(table: Any) -> str:
 def search_space(table: Any) -> Any:
     """The search space whose :meth:`enumerate` is exactly the table's archs.
 
-    NAS-Bench-Graph ``proteins`` uses a restricted op set; every other table uses
-    ``table.space`` as is.
+    ``Table.space`` already is that space (NAS-Bench-Graph ``proteins`` gets its restricted
+    op set from the catalog); kept as one place to ask.
     """
-    space = table.space
-    if space.name == "nbgraph" and len(table) != len(space):
-        from nasbench.spaces import PROTEINS_OPS, NBGraphSpace
-
-        return NBGraphSpace(ops=PROTEINS_OPS)
-    return space
+    return table.space
 
 
 class Oracle:

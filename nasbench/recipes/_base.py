@@ -79,6 +79,8 @@ class TableData:
         aliases: plain metric name -> column it stands for (e.g. ``energy``).
         source: ``"measured"`` (published or profiled values) or ``"surrogate"``.
         model_id: the surrogate model's id (surrogate tables only).
+        space_options: keyword arguments of the space class when the table covers a
+            restricted variant (NAS-Bench-Graph ``proteins``: ``{"ops": [...]}``).
     """
 
     space: str
@@ -90,6 +92,7 @@ class TableData:
     aliases: dict[str, str] = field(default_factory=dict)
     source: str = "measured"
     model_id: str | None = None
+    space_options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_seeds(self) -> int:

@@ -43,12 +43,15 @@ def surrogate_source(folders: list[Path]) -> dict[str, Any]:
             "citation": "nasbench project; see each folder's model_card.json", "files": files}
 
 
-def load_surrogate(folder: Path, measured: dict[str, dict[str, Any]]) -> TableData:
+def load_surrogate(
+    folder: Path, measured: dict[str, dict[str, Any]], space_options: dict[str, Any]
+) -> TableData:
     """Read one surrogate folder into a one-"seed" table of predictions.
 
     Args:
         folder: ``surrogates/<space>__<dataset>``.
         measured: metric semantics of the measured table (units and directions carry over).
+        space_options: the measured table's space options (same archs).
     """
     import pyarrow.parquet as pq
 
@@ -79,5 +82,7 @@ def load_surrogate(folder: Path, measured: dict[str, dict[str, Any]]) -> TableDa
         values[name] = col[:, None]
         infos[name] = MetricInfo(name, ref.get("unit", ""), direction, ref.get("split", ""),
                                  ref.get("budget", ""), "nasbench_surrogate", False, desc)
-    return TableData(space, dataset, keys, values, infos, [("nasbench_surrogate", folder.name)],
-                     source="surrogate", model_id=model_id).sort()
+    data = TableData(space, dataset, keys, values, infos, [("nasbench_surrogate", folder.name)],
+                     source="surrogate", model_id=model_id)
+    data.space_options = dict(space_options)
+    return data.sort()
