@@ -66,6 +66,18 @@ def _timer(torch: Any, device: str) -> Callable[[Callable[[], Any]], float]:
     return host_once
 
 
+def _host_times(fn: Callable[[], Any]) -> tuple[float, float]:
+    """Wall-clock and calling-thread CPU seconds of one call.
+
+    With one torch thread the forward pass runs on the calling thread, so its CPU time is
+    the compute the pass needs, without the time the thread spent descheduled by other
+    processes: on a shared machine it ranks cells far more reliably than wall-clock time.
+    """
+    w0, c0 = time.perf_counter(), time.thread_time()
+    fn()
+    return time.perf_counter() - w0, time.thread_time() - c0
+
+
 def _energy_rows(
     fn: Callable[[], Any], sync: Callable[[], None], per_call: float, counter: EnergyCounter,
     window: float,
@@ -119,7 +131,14 @@ def measure_chunk(cells: list[str], settings: dict[str, Any]) -> list[dict[str, 
                     for _ in range(cfg.warmup):
                         fn()
                     sync()
-                    lat = latency_summary([once(fn) for _ in range(cfg.repeats)])
+                    if cfg.device.startswith("cuda"):
+                        lat = latency_summary([once(fn) for _ in range(cfg.repeats)])
+                    else:
+                        wall, cpu = zip(*(_host_times(fn) for _ in range(cfg.repeats)))
+                        lat = latency_summary(list(wall))
+                        rows.append({"cell": cell, "batch_size": b, "metric": "cpu_time",
+                                     **latency_summary(list(cpu)), "n": cfg.repeats,
+                                     "load_1min": _load()})
                     rows.append({"cell": cell, "batch_size": b, "metric": "latency", **lat,
                                  "n": cfg.repeats, "load_1min": _load()})
                     if counter is not None:

@@ -41,7 +41,7 @@ __all__ = [
 
 COLUMNS = ["space", "dataset", "arch", "cell", "device", "metric", "batch_size", "value", "unit",
            "q25", "q75", "n", "window_s", "method", "toolchain", "fingerprint", "pass", "load_1min"]
-UNITS = {"latency": "s", "energy": "J", "energy_above_idle": "J"}
+UNITS = {"latency": "s", "cpu_time": "s", "energy": "J", "energy_above_idle": "J"}
 
 
 def _arch_strings(cells: Any) -> list[str]:
