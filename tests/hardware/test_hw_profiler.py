@@ -72,8 +72,13 @@ def test_profile_checkpoints_and_resumes(tmp_path: Path) -> None:
                   chunk_size=28, log=lambda msg: None)
     first = profile(**kwargs)  # 28 cells (one per stratum) in one chunk, 2 repeats in another
     chunks = sorted(out.glob("chunk_*.parquet"))
-    assert len(chunks) == 2 and len(first) == 30
-    assert first.groupby("pass").size().to_dict() == {1: 28, 2: 2}
+    assert len(chunks) == 2 and len(first) == 60  # latency and thread CPU time per cell
+    assert set(first["metric"]) == {"latency", "cpu_time"}
+    lat = first[first["metric"] == "latency"]
+    assert lat.groupby("pass").size().to_dict() == {1: 28, 2: 2}
+    cpu = first[first["metric"] == "cpu_time"].set_index(["cell", "pass"])["value"]
+    wall = lat.set_index(["cell", "pass"])["value"]
+    assert (cpu > 0).all() and (cpu <= wall.loc[cpu.index] * 1.5).all()
     kept = chunks[0].stat().st_mtime_ns
     chunks[1].unlink()  # as if the job had been killed during the last chunk
     again = profile(**kwargs)
@@ -92,7 +97,7 @@ def test_gpu_script_runs_on_cpu_and_reads_back(tmp_path: Path) -> None:
     from nasbench.hardware import from_gpu_script
 
     cmd = [sys.executable, str(ROOT / "scripts" / "gpu_profile.py"), "--device", "cpu",
-           "--out", str(tmp_path), "--sample", "1", "--time-limit", "9", "--repeats", "2",
+           "--out", str(tmp_path), "--sample", "1", "--time-limit", "60", "--repeats", "2",
            "--warmup", "1", "--batch-sizes", "1,2", "--repeat-cells", "1", "--idle", "0.2",
            "--device-warmup", "0.1", "--energy-window", "0.1", "--energy-repeat-cells", "1",
            "--fake-energy"]
