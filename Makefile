@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install -q -e '.[dev,torch,xgboost]'
+	$(PY) -m pip install -q -e '.[dev,torch,xgboost,ray]'
 	touch $@
 
 setup: $(VENV)/.installed

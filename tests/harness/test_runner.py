@@ -95,7 +95,6 @@ def test_process_executor_matches_serial(store_home: Path, tmp_path: Path) -> No
     assert a["arch"].tolist() == b["arch"].tolist()
 
 
-@pytest.mark.slow
 def test_resume_after_sigkill(store_home: Path, tmp_path: Path) -> None:
     code = ("import sys; from nasbench.harness._runner import GridSpec, run_grid; "
             "run_grid(GridSpec(['bo_wl'], ['nb201/cifar10'], range(8), 60), sys.argv[1], "
@@ -117,7 +116,6 @@ def test_resume_after_sigkill(store_home: Path, tmp_path: Path) -> None:
     assert len(load_results(tmp_path)) == 8 * 60
 
 
-@pytest.mark.slow
 def test_ray_executor_matches_local(store_home: Path, tmp_path: Path) -> None:
     pytest.importorskip("ray")
     spec = GridSpec(["rea", "np"], ["nb201/cifar10"], range(2), 15, params={"np": {"n_train": 5}})
