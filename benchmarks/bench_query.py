@@ -189,7 +189,7 @@ def build_time() -> None:
                    capture_output=True)
     dt = time.perf_counter() - t0
     print(f"\n## Build from the installed packages into an empty home: {dt:.1f} s "
-          f"(fresh process, all 16 tables)")
+          f"(fresh process, every table)")
     import shutil
 
     shutil.rmtree(home, ignore_errors=True)
