@@ -1,0 +1,108 @@
+"""``nasbench predictors evaluate`` and ``nasbench surrogates build``.
+
+``nasbench/cli.py`` calls :func:`add_parser` with its subparsers (and its common parent
+parser, which supplies ``--home`` and ``--format``) and hands matching commands to :func:`run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from nasbench.predictors._evaluate import DEFAULT_TRAIN_SIZES
+
+COMMANDS = ("predictors", "surrogates")
+
+
+def add_parser(subparsers: Any, parents: tuple[argparse.ArgumentParser, ...] = ()) -> None:
+    """Register the ``predictors`` and ``surrogates`` command groups."""
+    p = subparsers.add_parser("predictors", parents=list(parents),
+                              help="evaluate performance predictors under one protocol")
+    sub = p.add_subparsers(dest="predictors_command", required=True)
+    e = sub.add_parser("evaluate", parents=list(parents),
+                       help="fit predictors on growing train sets, score on held-out archs")
+    e.add_argument("space")
+    e.add_argument("dataset")
+    e.add_argument("--metric", default=None, help="target metric (default: the first one)")
+    e.add_argument("--predictors", default="mean,ridge,xgb,gp,wl_gp",
+                   help="comma-separated predictor names (default mean,ridge,xgb,gp,wl_gp)")
+    e.add_argument("--train-sizes", default=",".join(map(str, DEFAULT_TRAIN_SIZES)),
+                   help="comma-separated train sizes")
+    e.add_argument("--repetitions", type=int, default=5, help="random splits per size")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--test-size", type=int, default=None,
+                   help="score on a fixed sample of this many never-trained archs")
+    e.add_argument("--value", default="kendall_tau", help="metric for the table and plot")
+    e.add_argument("--out", default=None, help="write all rows to this Parquet file")
+    e.add_argument("--plot", default=None, help="write an SVG plot to this path")
+
+    s = subparsers.add_parser("surrogates", parents=list(parents),
+                              help="surrogate-predicted tables")
+    ssub = s.add_subparsers(dest="surrogates_command", required=True)
+    b = ssub.add_parser("build", parents=list(parents),
+                        help="train a predictor per metric, predict every arch")
+    b.add_argument("space")
+    b.add_argument("dataset")
+    b.add_argument("--metrics", default=None, help="comma-separated (default: all metrics)")
+    b.add_argument("--predictor", default="xgb", help="predictor name (default xgb)")
+    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--out-dir", default="surrogates", help="root folder (default surrogates/)")
+
+
+def run(args: argparse.Namespace) -> None:
+    """Run a ``predictors`` or ``surrogates`` command parsed by :func:`add_parser`."""
+    import nasbench
+
+    db = nasbench.open(getattr(args, "home", None), build=None)
+    if args.command == "predictors":
+        _evaluate(db, args)
+    else:
+        from nasbench.predictors._surrogates import build_surrogates
+
+        metrics = args.metrics.split(",") if args.metrics else None
+        folder = build_surrogates(db, args.space, args.dataset, metrics,
+                                  predictor=args.predictor, seed=args.seed, out_dir=args.out_dir)
+        print(f"wrote {folder}")
+
+
+def _evaluate(db: Any, args: argparse.Namespace) -> None:
+    from nasbench.predictors._evaluate import evaluate, summarize
+
+    table = db.table(args.space, args.dataset)
+    sizes = [_int(x, "--train-sizes") for x in args.train_sizes.split(",") if x.strip()]
+    names = [x.strip() for x in args.predictors.split(",") if x.strip()]
+
+    def progress(row: dict[str, Any]) -> None:
+        print(f"  {row['predictor']:>14} n={row['train_size']:<5} rep={row['repetition']} "
+              f"{args.value}={row.get(args.value, float('nan')):.3f} "
+              f"fit={row['fit_seconds']:.2f}s", file=sys.stderr)
+
+    results = evaluate(table, names, train_sizes=sizes, repetitions=args.repetitions,
+                       metric=args.metric, seed=args.seed, test_size=args.test_size,
+                       progress=progress)
+    if args.out:
+        results.to_parquet(args.out, index=False)
+    if args.plot:
+        from nasbench.predictors._plot import plot_svg
+
+        plot_svg(results, Path(args.plot), args.value,
+                 title=f"{table.space_name}/{table.dataset} {results['metric'].iloc[0]}: "
+                       f"{args.value}")
+    summary = summarize(results, args.value).reset_index()
+    summary.columns = [str(c) for c in summary.columns]
+    fmt = getattr(args, "format", "table")
+    if fmt == "csv":
+        sys.stdout.write(summary.to_csv(index=False))
+    elif fmt == "json":
+        sys.stdout.write(summary.to_json(orient="records", indent=1) + "\n")
+    else:
+        print(summary.to_string(index=False))
+
+
+def _int(text: str, flag: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{flag} must hold integers. Got {text!r}.") from None

@@ -1,0 +1,285 @@
+"""Surrogate-predicted tables: one model per (space, dataset, metric), every arch predicted.
+
+File contract (read by the store builder, which serves the values as ``source="surrogate"``)::
+
+    surrogates/<space>__<dataset>/
+        predictions.parquet   arch_id int64, then per metric m: m float64 (the predicted
+                              seed mean) and m__noise_std float64 (seed-to-seed std from the
+                              noise model; NaN where the table has one seed per arch)
+        <metric>.<ext>        the fitted model in a safe format (.xgb.json: XGBoost JSON;
+                              .params.json: hyperparameters, fitted scalars, training arch
+                              ids and targets, for the GPs (refit to reproduce);
+                              .pt: torch state_dict, load with weights_only=True)
+        <metric>.transform.json  the target transform's inverse map (model output -> value,
+                              before ``exp`` for log-modelled metrics)
+        split.json            the held-out arch ids
+        model_card.json       data, split, seed, held-out metrics, checks, date, versions
+
+Models use the ``"full"`` encoding where the predictor takes one (structure + the cell as
+given, since parameters and times also count dead edges).
+
+Split: the archs with a value are shuffled with ``numpy.random.default_rng([seed, 2024])``;
+the first ``train_fraction`` (80 %) are training archs, the rest are held out. Training labels
+are seed means. Positive metrics (time, parameters, losses) are modelled as ``log(value)`` so
+predictions are always positive. The noise model bins training archs by predicted value
+(10 quantile bins) and takes the pooled seed standard deviation per bin (ddof=1),
+interpolated linearly between bin centres.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import platform
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nasbench.predictors._metrics import score, spearman
+from nasbench.predictors._registry import create
+
+if TYPE_CHECKING:
+    from nasbench._table import Table
+
+SPLIT_TAG = 2024
+TIME_LIKE_UNITS = ("seconds", "millions")
+POSITIVE_UNITS = ("seconds", "millions", "mse")
+CARD_VERSION = 1
+#: XGBoost settings for surrogates (thousands of training archs): deeper trees, larger steps;
+#: about 2.5 MB of JSON per model.
+XGB_SURROGATE = {"n_estimators": 400, "max_depth": 6, "learning_rate": 0.1}
+
+
+def surrogate_split(table: Table, metric: str, seed: int = 0, train_fraction: float = 0.8,
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions ``(train, holdout)`` of the documented split (module docstring)."""
+    if not 0.0 < train_fraction < 1.0:
+        raise ValueError(f"The 'train_fraction' parameter must be in (0, 1). "
+                         f"Got {train_fraction!r} instead.")
+    valid = np.flatnonzero(~np.isnan(table.array(metric)))
+    perm = valid[np.random.default_rng([int(seed), SPLIT_TAG]).permutation(len(valid))]
+    n_train = int(round(train_fraction * len(perm)))
+    return np.sort(perm[:n_train]), np.sort(perm[n_train:])
+
+
+def build_surrogates(
+    db: Any,
+    space: str,
+    dataset: str,
+    metrics: str | Sequence[str] | None = None,
+    predictor: str = "xgb",
+    seed: int = 0,
+    out_dir: str | Path = "surrogates",
+    train_fraction: float = 0.8,
+    **params: Any,
+) -> Path:
+    """Train ``predictor`` per metric and write the surrogate folder (module docstring).
+
+    Args:
+        db: an open :class:`~nasbench.Store`.
+        metrics: names, or ``None`` for the metrics of the table's own benchmark (those with
+            the same ``source`` as its first metric; joined columns such as AnalogNAS or
+            hardware measurements are left out unless named). Columns of an existing
+            ``predictions.parquet`` for other metrics are kept.
+        predictor: a :func:`~nasbench.predictors.create` name; it must scale to the training
+            set (80 % of the table): ``xgb`` (default) does; the exact GPs do not.
+        params: passed to the predictor (for ``xgb`` they override :data:`XGB_SURROGATE`).
+
+    Returns:
+        The folder written, ``<out_dir>/<space>__<dataset>``.
+    """
+    import pandas as pd
+
+    table = db.table(space, dataset)
+    names = _metric_list(table, metrics)
+    folder = Path(out_dir) / f"{table.space_name}__{table.dataset}"
+    folder.mkdir(parents=True, exist_ok=True)
+    pred_path = folder / "predictions.parquet"
+    frame = pd.DataFrame({"arch_id": np.asarray(table.keys, dtype=np.int64)})
+    card = _read_json(folder / "model_card.json")
+    entries: dict[str, Any] = dict(card.get("metrics", {}))
+    splits = _read_json(folder / "split.json")
+    archs = table.archs()
+    for metric in names:
+        entry, mean, noise, holdout = _fit_one(table, archs, metric, predictor, seed,
+                                               train_fraction, folder, params)
+        frame[metric] = mean
+        frame[f"{metric}__noise_std"] = noise
+        entries[metric] = entry
+        splits[metric] = np.asarray(table.keys)[holdout].tolist()
+    if pred_path.exists():
+        old = pd.read_parquet(pred_path)
+        if len(old) == len(frame) and np.array_equal(old["arch_id"].to_numpy(),
+                                                     frame["arch_id"].to_numpy()):
+            for col in old.columns:
+                if col not in frame.columns:
+                    frame[col] = old[col].to_numpy()
+    _write_parquet(frame, pred_path)
+    (folder / "split.json").write_text(json.dumps(splits) + "\n")
+    card = {
+        "card_version": CARD_VERSION,
+        "model_id": f"{table.space_name}__{table.dataset}:{predictor}:seed{seed}",
+        "space": table.space_name,
+        "dataset": table.dataset,
+        "predictor": predictor,
+        "seed": seed,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "data": {"n_archs": len(table), "store_build": str(getattr(db, "path", "")),
+                 "labels": "seed mean of each training arch"},
+        "split": {"rule": f"shuffle archs with a value using numpy default_rng([seed, "
+                          f"{SPLIT_TAG}]); first {train_fraction:.0%} train, rest held out "
+                          "(arch ids in split.json)", "train_fraction": train_fraction},
+        "metrics": entries,
+        "versions": _versions(),
+    }
+    (folder / "model_card.json").write_text(json.dumps(card, indent=1, sort_keys=False) + "\n")
+    return folder
+
+
+def _fit_one(table: Table, archs: list[Any], metric: str, predictor: str, seed: int,
+             train_fraction: float, folder: Path, params: dict[str, Any],
+             ) -> tuple[dict[str, Any], np.ndarray, np.ndarray, np.ndarray]:
+    train, holdout = surrogate_split(table, metric, seed, train_fraction)
+    values = table.array(metric)
+    unit = str(table.describe(metric).get("unit", ""))
+    log = unit in POSITIVE_UNITS and bool(np.all(values[train] > 0))
+    target = np.log(values[train]) if log else values[train]
+    params = dict(params)
+    from nasbench.predictors._registry import PREDICTORS
+
+    if "encoding" in PREDICTORS[predictor]._param_names() and "encoding" not in params:
+        params["encoding"] = "full"  # cost metrics depend on the dead edges of a cell too
+    if predictor == "xgb":
+        for key, value in XGB_SURROGATE.items():
+            params.setdefault(key, value)
+    model = create(predictor, table.space, seed=seed, **params)
+    model.fit([archs[i] for i in train], target)
+    raw = model.predict(archs)
+    mean = np.exp(raw) if log else raw
+    model_file = _save_model(model, folder, metric, table, train, target)
+    noise, noise_info = _noise_model(table, metric, mean, train)
+    direction = table.direction(metric)
+    held = score(mean[holdout], values[holdout], direction)
+    entry = {
+        "unit": unit,
+        "target": "log(seed mean)" if log else "seed mean",
+        "model_file": model_file,
+        "params": {k: v for k, v in model.get_params().items() if k not in ("space",)},
+        "n_train": int(len(train)),
+        "n_holdout": int(len(holdout)),
+        "holdout": {k: held[k] for k in ("kendall_tau", "spearman", "rmse", "r2")},
+        "noise_model": noise_info,
+        "consistency": _consistency(mean, values, holdout, unit),
+    }
+    return entry, mean, noise, holdout
+
+
+def _noise_model(table: Table, metric: str, mean: np.ndarray, train: np.ndarray,
+                 bins: int = 10) -> tuple[np.ndarray, dict[str, Any]]:
+    per_seed = table.seed_array(metric)[train]
+    n = (~np.isnan(per_seed)).sum(axis=1)
+    multi = n >= 2
+    if not multi.any():
+        return np.full(len(mean), np.nan), {"kind": "none", "reason": "one seed per arch"}
+    rows = per_seed[multi]
+    var = np.nanvar(rows, axis=1, ddof=1)
+    var[np.nanmax(rows, axis=1) == np.nanmin(rows, axis=1)] = 0.0  # exactly repeated values
+    x = mean[train][multi]
+    edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)))
+    which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, max(len(edges) - 2, 0))
+    centres, stds = [], []
+    for b in range(max(len(edges) - 1, 1)):
+        sel = which == b
+        if sel.any():
+            centres.append(float(np.median(x[sel])))
+            stds.append(float(np.sqrt(np.mean(var[sel]))))
+    noise = np.interp(mean, centres, stds)
+    return noise, {"kind": "binned pooled seed std vs predicted value", "bins": len(centres),
+                   "centres": centres, "std": stds, "n_archs": int(multi.sum())}
+
+
+def _consistency(mean: np.ndarray, values: np.ndarray, holdout: np.ndarray, unit: str,
+                 ) -> dict[str, Any]:
+    out: dict[str, Any] = {"finite": bool(np.all(np.isfinite(mean)))}
+    if unit in POSITIVE_UNITS:
+        out["positive"] = bool(np.all(mean > 0))
+    if unit in TIME_LIKE_UNITS:
+        rho = spearman(mean[holdout], values[holdout])
+        out["holdout_spearman"] = rho
+        out["monotonic"] = bool(rho >= 0.9)
+    return out
+
+
+def _save_model(model: Any, folder: Path, metric: str, table: Table, train: np.ndarray,
+                target: np.ndarray) -> str:
+    if hasattr(model, "transform_"):
+        doc = {"predictor": model.name, "target_transform": model.transform_.to_dict()}
+        (folder / f"{metric}.transform.json").write_text(json.dumps(doc) + "\n")
+    if hasattr(model, "booster_"):
+        name = f"{metric}.xgb.json"
+        model.save_model(folder / name)
+    elif hasattr(model, "models_") and hasattr(model, "save_model"):
+        name = f"{metric}.pt"
+        model.save_model(folder / name)
+    else:
+        name = f"{metric}.params.json"
+        fitted = {k: _jsonable(v) for k, v in vars(model).items()
+                  if k.endswith("_") and not k.startswith("_") and _jsonable(v) is not None}
+        doc = {"predictor": model.name, "params": {k: _jsonable(v) for k, v in
+                                                   model.get_params().items() if k != "space"},
+               "fitted": fitted, "train_arch_ids": np.asarray(table.keys)[train].tolist(),
+               "train_targets": target.tolist()}
+        (folder / name).write_text(json.dumps(doc) + "\n")
+    return name
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (bool, int, float, str)) or v is None:
+        return v
+    if isinstance(v, (np.integer, np.floating)):
+        return v.item()
+    if isinstance(v, (list, tuple)) and all(isinstance(x, (int, float, str)) for x in v):
+        return list(v)
+    return None
+
+
+def _metric_list(table: Table, metrics: str | Sequence[str] | None) -> list[str]:
+    if metrics is None:
+        primary = table.describe(table.metrics[0]).get("source")
+        return [m for m in table.metrics if table.describe(m).get("source") == primary]
+    names = [metrics] if isinstance(metrics, str) else list(metrics)
+    for m in names:
+        table.describe(m)  # raises UnknownMetricError with the choices
+    return names
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return dict(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_parquet(frame: Any, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tmp = path.with_suffix(".parquet.tmp")
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
+    tmp.replace(path)
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    import nasbench
+
+    out = {"python": platform.python_version(), "nasbench": nasbench.__version__}
+    for pkg in ("numpy", "pandas", "pyarrow", "xgboost", "torch"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            continue
+    return out

@@ -1,0 +1,79 @@
+"""Gradient-boosted trees (XGBoost) on a fixed-length encoding. Needs ``xgboost``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nasbench.predictors._base import Predictor, child_seed
+from nasbench.predictors._encodings import encode
+from nasbench.predictors._targets import make_transform
+from nasbench.spaces import SearchSpace
+
+
+def import_xgboost() -> Any:
+    """``xgboost``, or an ImportError that says how to install it."""
+    try:
+        import xgboost
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("The 'xgb' predictor needs xgboost: pip install 'nasbench[xgboost]'."
+                          ) from exc
+    return xgboost
+
+
+class XGBPredictor(Predictor):
+    """XGBoost regression trees on ``encoding`` (default: structural / numeric).
+
+    Args:
+        n_estimators: boosting rounds.
+        max_depth, learning_rate, subsample, colsample_bytree, min_child_weight,
+            reg_lambda: the XGBoost parameters of the same names.
+        target: ``"rank"`` (fit normal scores of the target ranks, map back; default) or
+            ``"standardize"``.
+        encoding: an :func:`~nasbench.predictors.encode` kind, or ``"default"``.
+        n_jobs: XGBoost threads (results are identical for any value).
+    """
+
+    name = "xgb"
+
+    def __init__(self, *, space: SearchSpace | str, seed: int | None = None,
+                 n_estimators: int = 500, max_depth: int = 4, learning_rate: float = 0.05,
+                 subsample: float = 0.8, colsample_bytree: float = 0.8,
+                 min_child_weight: float = 1.0, reg_lambda: float = 1.0,
+                 target: str = "rank", encoding: str = "default", n_jobs: int = 1) -> None:
+        super().__init__(space=space, seed=seed)
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.learning_rate = learning_rate
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.min_child_weight = min_child_weight
+        self.reg_lambda = reg_lambda
+        self.target = target
+        self.encoding = encoding
+        self.n_jobs = n_jobs
+
+    def _fit(self, archs: list[Any], y: np.ndarray, rng: np.random.Generator) -> None:
+        xgb = import_xgboost()
+        self.transform_ = make_transform(self.target).fit(y)
+        x = encode(self._space(), archs, self.encoding)
+        params = {"max_depth": self.max_depth, "eta": self.learning_rate,
+                  "subsample": self.subsample, "colsample_bytree": self.colsample_bytree,
+                  "min_child_weight": self.min_child_weight, "lambda": self.reg_lambda,
+                  "nthread": self.n_jobs, "seed": child_seed(rng), "tree_method": "hist",
+                  "objective": "reg:squarederror"}
+        data = xgb.DMatrix(x, label=self.transform_.transform_train())
+        self.booster_ = xgb.train(params, data, num_boost_round=int(self.n_estimators))
+
+    def _predict(self, archs: list[Any], return_std: bool) -> tuple[np.ndarray, Any]:
+        xgb = import_xgboost()
+        x = encode(self._space(), archs, self.encoding)
+        z = self.booster_.predict(xgb.DMatrix(x))
+        return self.transform_.inverse(z), None
+
+    def save_model(self, path: str | Path) -> None:
+        """Write the booster as XGBoost JSON (a safe, text format) to ``path``."""
+        self.check_fitted()
+        self.booster_.save_model(str(path))
