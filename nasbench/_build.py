@@ -33,6 +33,7 @@ import numpy as np
 from nasbench.recipes import RECIPES, TableData, load_manifest, source_path
 from nasbench.recipes._base import installed_version, sha256_of
 from nasbench.recipes._hardware import (
+    estimated_rows,
     hardware_columns,
     hardware_files,
     hardware_source,
@@ -57,6 +58,8 @@ def build(
         force: rebuild every table even if an identical build exists.
         progress: called with one line per step (defaults to printing on stderr).
     """
+    import pandas as pd
+
     from nasbench._store import default_home
 
     say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
@@ -83,7 +86,7 @@ def build(
         work.mkdir(parents=True, exist_ok=True)
         entries = []
         t0 = time.perf_counter()
-        hw_rows = load_hardware(hw_files)
+        hw_rows = pd.concat([load_hardware(hw_files), estimated_rows()], ignore_index=True)
         for recipe in RECIPES.values():
             for dataset in recipe.datasets:
                 load = functools.partial(_load_with_hardware, recipe.load, hw_rows)
@@ -94,7 +97,7 @@ def build(
             load = functools.partial(_load_surrogate, folder, twin)
             entries.append(_build_table(work, folder.name.split("__")[0],
                                         folder.name.split("__", 1)[1] + ".surrogate", load, say))
-        extras = {"hardware": _write_hardware(work, hw_rows)} if hw_files else {}
+        extras = {"hardware": _write_hardware(work, hw_rows)}
         catalog = {
             "schema_version": SCHEMA_VERSION,
             "build_id": build_id,
