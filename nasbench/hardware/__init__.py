@@ -79,4 +79,9 @@ def read_hardware_tables(folder: Any = None, *, propagated: bool = True) -> Any:
     if not files:
         raise FileNotFoundError(f"No hardware tables (*.parquet) in {root}.")
     df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-    return propagate(df) if propagated else df
+    if "propagated" in df.columns:  # shipped files already carry propagated copies
+        copies = df["propagated"].fillna(False).astype(bool)
+        raw = df[~copies].drop(columns="propagated").reset_index(drop=True)
+    else:
+        raw = df
+    return propagate(raw) if propagated else raw
