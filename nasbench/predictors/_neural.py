@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from nasbench._optional import import_optional
 from nasbench.predictors import _wl
 from nasbench.predictors._base import Predictor, child_seed
 from nasbench.predictors._encodings import encode
@@ -31,12 +32,7 @@ LOSSES = ("mse", "ranking", "mixed")
 
 def import_torch() -> Any:
     """``torch``, or an ImportError that says how to install the CPU build."""
-    try:
-        import torch
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("Neural predictors need torch: pip install 'nasbench[torch]'."
-                          ) from exc
-    return torch
+    return import_optional("torch", "torch", "Neural predictors")
 
 
 class _NeuralBase(Predictor):

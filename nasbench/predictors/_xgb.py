@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from nasbench._optional import import_optional
 from nasbench.predictors._base import Predictor, child_seed
 from nasbench.predictors._encodings import encode
 from nasbench.predictors._targets import make_transform
@@ -15,12 +16,7 @@ from nasbench.spaces import SearchSpace
 
 def import_xgboost() -> Any:
     """``xgboost``, or an ImportError that says how to install it."""
-    try:
-        import xgboost
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("The 'xgb' predictor needs xgboost: pip install 'nasbench[xgboost]'."
-                          ) from exc
-    return xgboost
+    return import_optional("xgboost", "xgboost", "The 'xgb' predictor")
 
 
 class XGBPredictor(Predictor):
