@@ -47,16 +47,23 @@ def wl_labels(space: SearchSpace, archs: Sequence[Any]) -> tuple[list[np.ndarray
     keys = space.keys(archs)
     out = []
     for arch, key in zip(archs, keys.tolist()):
-        labels = memo.per_key.get(key)
-        if labels is None:
-            rep = representative(space, arch)
-            rep_key = space.key(rep)
-            labels = memo.per_key.get(rep_key)
-            if labels is None:
-                labels = memo.per_key[rep_key] = _arch_labels(space, rep, memo)
-            memo.per_key[key] = labels
-        out.append(labels)
+        out.append(_via_representative(memo.per_key, space, arch, key,
+                                       lambda rep: _arch_labels(space, rep, memo)))
     return out, np.asarray(memo.label_level, dtype=np.int64)
+
+
+def _via_representative(cache: dict[int, Any], space: SearchSpace, arch: Any, key: int,
+                        make: Any) -> Any:
+    """``cache[key]``, computed once per class: isomorphs share their representative's value."""
+    value = cache.get(key)
+    if value is None:
+        rep = representative(space, arch)
+        rep_key = space.key(rep)
+        value = cache.get(rep_key)
+        if value is None:
+            value = cache[rep_key] = make(rep)
+        cache[key] = value
+    return value
 
 
 def graphs(space: SearchSpace, archs: Sequence[Any]) -> list[tuple[list[str], list[list[int]]]]:
@@ -64,15 +71,8 @@ def graphs(space: SearchSpace, archs: Sequence[Any]) -> list[tuple[list[str], li
     memo = _memos.setdefault((type(space).__name__, repr(space)), _Memo())
     out = []
     for arch, key in zip(archs, space.keys(archs).tolist()):
-        g = memo.graph_of.get(key)
-        if g is None:
-            rep = representative(space, arch)
-            rep_key = space.key(rep)
-            g = memo.graph_of.get(rep_key)
-            if g is None:
-                g = memo.graph_of[rep_key] = arch_graph(space, rep)
-            memo.graph_of[key] = g
-        out.append(g)
+        out.append(_via_representative(memo.graph_of, space, arch, key,
+                                       lambda rep: arch_graph(space, rep)))
     return out
 
 

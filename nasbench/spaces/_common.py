@@ -62,6 +62,22 @@ def not_parseable(space: str, x: Any, accepted: str) -> InvalidArchitectureError
     )
 
 
+def radix_keys(rows: np.ndarray, sizes: Sequence[int], what: str) -> np.ndarray:
+    """Mixed-radix keys (first column most significant) of index rows, shape (n, len(sizes)).
+
+    Raises InvalidArchitectureError naming the first row with an index out of range.
+    """
+    radix = np.asarray(sizes, dtype=np.int64)
+    bad = np.flatnonzero(np.any((rows < 0) | (rows >= radix), axis=1))
+    if bad.size:
+        i = int(bad[0])
+        raise InvalidArchitectureError(
+            f"Row {i} {rows[i].tolist()} has an index out of range; {what}."
+        )
+    weights = np.cumprod(np.r_[1, radix[:0:-1]])[::-1]  # weights[i] = prod(sizes[i+1:])
+    return rows @ weights
+
+
 def index_rows(x: Any, width: int) -> np.ndarray | None:
     """Return ``x`` as an int64 array of shape (n, width) when it is one cheaply, else None.
 

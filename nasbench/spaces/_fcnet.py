@@ -19,7 +19,14 @@ import numpy as np
 
 from nasbench.errors import InvalidArchitectureError, unknown_choice_message
 from nasbench.spaces._base import SearchSpace
-from nasbench.spaces._common import check_index, check_length, index_rows, not_parseable, short
+from nasbench.spaces._common import (
+    check_index,
+    check_length,
+    index_rows,
+    not_parseable,
+    radix_keys,
+    short,
+)
 
 #: (hyperparameter, values) in key order.
 PARAMS: tuple[tuple[str, tuple[Any, ...]], ...] = (
@@ -36,7 +43,6 @@ PARAMS: tuple[tuple[str, tuple[Any, ...]], ...] = (
 NAMES: tuple[str, ...] = tuple(name for name, _ in PARAMS)
 SIZES: tuple[int, ...] = tuple(len(values) for _, values in PARAMS)
 N_ARCHS = math.prod(SIZES)
-_WEIGHTS = np.array([math.prod(SIZES[i + 1:]) for i in range(9)], dtype=np.int64)
 _ACCEPTED = ("a config dict {name: value}, a 9-digit index string such as '000000000', "
              "'name=value,...' (to_string form) or a sequence of 9 choice indices")
 
@@ -156,13 +162,7 @@ class FCNetSpace(SearchSpace):
         rows = index_rows(archs, 9)
         if rows is None:
             return super().keys(archs)
-        bad = np.flatnonzero(np.any((rows < 0) | (rows >= np.array(SIZES)), axis=1))
-        if bad.size:
-            i = int(bad[0])
-            raise InvalidArchitectureError(
-                f"Row {i} {rows[i].tolist()} has an index out of range; sizes are {SIZES}."
-            )
-        return rows @ _WEIGHTS
+        return radix_keys(rows, SIZES, f"sizes are {SIZES}")
 
     # ---- structure ----------------------------------------------------------------------
 

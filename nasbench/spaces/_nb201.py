@@ -24,13 +24,13 @@ from nasbench.spaces._common import (
     choice_index,
     index_rows,
     not_parseable,
+    radix_keys,
     short,
 )
 
 OPS = _nb201_iso.OPS
 EDGES = _nb201_iso.EDGES
 N_ARCHS = 5**6
-_POW = 5 ** np.arange(5, -1, -1, dtype=np.int64)
 _ACCEPTED = ("the official string '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|', a 6-digit index "
              "string such as '421211', or a sequence of 6 op names or op indices")
 
@@ -137,13 +137,7 @@ class NB201Space(SearchSpace):
         rows = index_rows(archs, 6)
         if rows is None:
             return super().keys(archs)
-        bad = np.flatnonzero(np.any((rows < 0) | (rows > 4), axis=1))
-        if bad.size:
-            i = int(bad[0])
-            raise InvalidArchitectureError(
-                f"Row {i} {rows[i].tolist()} has op indices outside 0..4 ({', '.join(OPS)})."
-            )
-        return rows @ _POW
+        return radix_keys(rows, (5,) * 6, f"op indices are 0..4 ({', '.join(OPS)})")
 
     # ---- structure ----------------------------------------------------------------------
 
