@@ -39,6 +39,7 @@ import platform
 import random
 import statistics
 import sys
+import threading
 import time
 import types
 from pathlib import Path
@@ -126,13 +127,14 @@ class Nvml:
 
 
 class FakeNvml:
-    """Stand-in counter for testing this script without a GPU: a constant 100 W.
+    """Stand-in counter for testing this script without a GPU: a constant 100 W, updated
+    every 100 ms like the H100's counter.
 
     Used only with ``--fake-energy``; its numbers are not measurements.
     """
 
     def energy_mj(self) -> int:
-        return int(time.perf_counter() * 100_000)
+        return int(math.floor(time.perf_counter() * 10) * 10_000)
 
     def power_mw(self) -> int:
         return 100_000
@@ -141,7 +143,7 @@ class FakeNvml:
         return {"fake_energy_counter": True}
 
     def counter_update_interval(self, seconds: float) -> float:
-        return 0.001
+        return 0.1
 
 
 # ---------------------------------------------------------------- sampling
@@ -211,6 +213,22 @@ class Timer:
         t0 = time.perf_counter()
         fn()
         return time.perf_counter() - t0
+
+
+class _HostEvent:
+    """CPU stand-in for ``torch.cuda.Event`` (host clock), so the pipelined path runs on CPU."""
+
+    def __init__(self, enable_timing: bool = False) -> None:
+        self.t = 0.0
+
+    def record(self) -> None:
+        self.t = time.perf_counter()
+
+    def synchronize(self) -> None:
+        pass
+
+    def elapsed_time(self, end: _HostEvent) -> float:
+        return (end.t - self.t) * 1000.0
 
 
 def _quantile(sorted_values: list[float], q: float) -> float:
@@ -403,6 +421,172 @@ class Profiler:
         self.log(f"energy pass {pass_id}: {done} cells")
         return done
 
+    # ------------------------------------------------------------ pipelined (edge-aligned)
+
+    def prepare(
+        self, row: dict[str, Any], pass_id: int, writer: Any
+    ) -> dict[int, tuple[Any, float]] | None:
+        """Build one cell on the device, capture a graph per batch size, time it.
+
+        Writes the latency rows; returns ``{batch: (replay, median seconds)}`` (None after
+        an error row).
+        """
+        torch = self.torch
+        try:
+            with torch.device(self.device):
+                model = self.network.build_network(row["cell"], 10).eval()
+            fns = {}
+            with torch.inference_mode():
+                for batch in self.args.batch_sizes:
+                    fn = self.runner(model, batch)
+                    stats = latency_stats(self.time_cell(fn))
+                    writer.writerow({**row, "batch_size": batch, "pass": pass_id,
+                                     "n_repeats": self.args.repeats, **stats, "error": ""})
+                    # the graph reads the module's weights: keep the module alive with it
+                    fns[batch] = (lambda f=fn, m=model: f(), stats["median_s"])
+            return fns
+        except Exception as exc:  # one bad cell must not end the run
+            writer.writerow({**row, "pass": pass_id, "error": repr(exc)[:200]})
+            return None
+
+    def edge_energy(
+        self, items: list[tuple[dict[str, Any], tuple[Any, float]]], batch: int, periods: int,
+        pass_id: int, writer: Any,
+    ) -> None:
+        """Energy of each item's replay, back to back, each over ``periods`` counter updates.
+
+        A poller thread reads the energy counter continuously (an NVML read takes
+        milliseconds, so reading it from the launch loop would starve the GPU) and records
+        every update. The launch loop keeps about ``--queue-ms`` of replays queued, so the
+        GPU never idles, and switches to the next cell at the update that ends the previous
+        cell's window: every window is whole counter periods of a busy GPU. Joules per
+        forward pass = window energy x (GPU seconds per replay, from CUDA events around the
+        window's replays) / (window seconds, from the poller's update times).
+        """
+        assert self.nvml is not None
+        nvml = self.nvml
+        event: Any = self.torch.cuda.Event if self.device.startswith("cuda") else _HostEvent
+        pending: list[Any] = []
+        ticker = _Ticker(nvml, self.args.poll_ms / 1000.0)
+        ticker.start()
+
+        def step(fn: Any, depth: int) -> None:
+            fn()
+            ev = event()
+            ev.record()
+            pending.append(ev)
+            if len(pending) > depth:
+                pending.pop(0).synchronize()
+
+        def depth_of(per: float) -> int:
+            return max(2, math.ceil(self.args.queue_ms / 1000.0 / max(per, 1e-6)))
+
+        try:
+            first, first_per = items[0][1]
+            seen = ticker.count
+            give_up = time.perf_counter() + 1.0
+            while ticker.count == seen:  # pre-roll on the first cell until the counter ticks
+                step(first, depth_of(first_per))
+                if time.perf_counter() > give_up:
+                    raise RuntimeError("energy counter did not change within 1 s")
+            seen, e_start, t_start = ticker.snapshot()
+            for row, (fn, per_med) in items:
+                depth = depth_of(per_med)
+                start_ev = event(enable_timing=True)
+                start_ev.record()
+                n = 0
+                while ticker.count < seen + periods:
+                    step(fn, depth)
+                    n += 1
+                end_ev = event(enable_timing=True)
+                end_ev.record()
+                count, e_end, t_end = ticker.snapshot()
+                end_ev.synchronize()
+                pending.clear()
+                joules, window = (e_end - e_start) / 1000.0, t_end - t_start
+                gpu_s = start_ev.elapsed_time(end_ev) / 1000.0
+                per = gpu_s / n
+                power = joules / window
+                writer.writerow({
+                    **row, "batch_size": batch, "pass": pass_id, "n_iter": n,
+                    "window_s": window, "periods": count - seen, "gpu_busy_s": gpu_s,
+                    "energy_total_j": joules, "mean_power_w": power,
+                    "idle_power_w": self.idle_w, "energy_per_forward_j": power * per,
+                    "energy_above_idle_per_forward_j": (power - self.idle_w) * per,
+                    "time_per_forward_s": per, "error": "",
+                })
+                seen, e_start, t_start = count, e_end, t_end
+        finally:
+            ticker.stop()
+
+    def pipelined_pass(
+        self, sample: list[dict[str, Any]], lat_w: Any, en_w: Any, pass_id: int,
+        deadline: float, periods: int, b1_energy_cells: int,
+    ) -> int:
+        """Chunks of cells: prepare (build, capture, latency), then edge-aligned energy."""
+        args, done, chunk_s = self.args, 0, 0.0
+        for start in range(0, len(sample), args.chunk):
+            if self.elapsed() + chunk_s > deadline:
+                self.log(f"pass {pass_id}: deadline reached after {done} cells")
+                break
+            t0 = self.elapsed()
+            ready = []
+            for row in sample[start:start + args.chunk]:
+                fns = self.prepare(row, pass_id, lat_w)
+                if fns is not None:
+                    ready.append((row, fns))
+            if ready:
+                for batch in sorted(args.energy_batch_sizes, reverse=True):
+                    todo = [(r, f[batch]) for i, (r, f) in enumerate(ready)
+                            if batch != 1 or start + i < b1_energy_cells]
+                    if not todo:
+                        continue
+                    try:
+                        self.edge_energy(todo, batch, periods, pass_id, en_w)
+                    except Exception as exc:
+                        self.log(f"energy failed on chunk at {start}: {exc!r}")
+                        for r, _ in todo:
+                            en_w.writerow({**r, "batch_size": batch, "pass": pass_id,
+                                           "error": repr(exc)[:200]})
+            del ready
+            done += min(args.chunk, len(sample) - start)
+            chunk_s = self.elapsed() - t0
+            self.log(f"pass {pass_id}: {done}/{len(sample)} cells, chunk {chunk_s:.1f}s")
+        return done
+
+    def run_pipelined(self, sample: list[dict[str, Any]], fp: dict[str, Any]) -> None:
+        args, limit = self.args, self.args.time_limit
+        lat_fields = ["cell", "class_size", "n_conv3x3", "n_conv1x1", "batch_size", "pass",
+                      "n_repeats", "median_s", "q25_s", "q75_s", "min_s", "max_s", "error"]
+        e_fields = ["cell", "class_size", "n_conv3x3", "n_conv1x1", "batch_size", "pass",
+                    "n_iter", "window_s", "periods", "gpu_busy_s", "energy_total_j",
+                    "mean_power_w", "idle_power_w", "energy_per_forward_j",
+                    "energy_above_idle_per_forward_j", "time_per_forward_s", "error"]
+        with open(self.out / "latency.csv", "w", newline="") as lf, \
+                open(self.out / "energy.csv", "w", newline="") as ef:
+            lat_w, en_w = csv.DictWriter(lf, lat_fields), csv.DictWriter(ef, e_fields)
+            lat_w.writeheader()
+            en_w.writeheader()
+            lw, ew = _Flushing(lat_w, lf), _Flushing(en_w, ef)
+            n1 = self.pipelined_pass(sample, lw, ew, 1, args.latency_until * limit,
+                                     args.periods, args.b1_energy_cells)
+            self.log(f"pass 1: {n1} cells")
+            rng = random.Random(args.seed + 1)
+            subset = rng.sample(sample[:n1], min(args.repeat_cells, n1))
+            self.pipelined_pass(subset, lw, ew, 2, args.repeat_until * limit, args.periods,
+                                len(subset))
+            long = subset[:args.long_window_cells]
+            self.pipelined_pass(long, lw, ew, 3, args.energy_until * limit,
+                                args.long_periods, len(long))
+        time.sleep(1.0)
+        fp["idle_power_w_end"] = self.measure_idle(args.idle)
+        fp["energy_method"] = (
+            f"edge-aligned windows of {args.periods} counter updates, cells back to back "
+            f"(pass 3: {args.long_periods} updates)")
+        fp["elapsed_s"] = self.elapsed()
+        _write_json(self.out / "fingerprint.json", fp)
+        self.log("done")
+
     def run(self) -> None:
         args = self.args
         limit = args.time_limit
@@ -434,6 +618,12 @@ class Profiler:
                     self.log(f"CUDA graph capture failed, stopping: {exc!r}")
                     return
         del warm
+        if args.pipelined:
+            if self.nvml is None:
+                self.log("--pipelined needs an energy counter (NVML, or --fake-energy)")
+                return
+            self.run_pipelined(sample, fp)
+            return
 
         lat_fields = ["cell", "class_size", "n_conv3x3", "n_conv1x1", "batch_size", "pass",
                       "n_repeats", "median_s", "q25_s", "q75_s", "min_s", "max_s", "error"]
@@ -466,6 +656,34 @@ class Profiler:
         fp["elapsed_s"] = self.elapsed()
         _write_json(self.out / "fingerprint.json", fp)
         self.log("done")
+
+
+class _Ticker(threading.Thread):
+    """Polls an energy counter in the background; remembers each update's value and time."""
+
+    def __init__(self, nvml: Any, poll_s: float) -> None:
+        super().__init__(daemon=True)
+        self.nvml, self.poll_s = nvml, poll_s
+        self.lock = threading.Lock()
+        self._stop_flag = False
+        self.count, self.energy, self.time = 0, nvml.energy_mj(), time.perf_counter()
+
+    def run(self) -> None:
+        while not self._stop_flag:
+            e = self.nvml.energy_mj()
+            now = time.perf_counter()
+            if e != self.energy:
+                with self.lock:
+                    self.count, self.energy, self.time = self.count + 1, e, now
+            time.sleep(self.poll_s)
+
+    def snapshot(self) -> tuple[int, int, float]:
+        with self.lock:
+            return self.count, self.energy, self.time
+
+    def stop(self) -> None:
+        self._stop_flag = True
+        self.join()
 
 
 class _Flushing:
@@ -516,6 +734,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-energy", action="store_true")
     p.add_argument("--graph", action="store_true",
                    help="capture each forward in a CUDA graph and time its replays")
+    p.add_argument("--pipelined", action="store_true",
+                   help="chunks: capture + latency, then edge-aligned energy back to back")
+    p.add_argument("--chunk", type=int, default=25, help="cells per pipelined chunk")
+    p.add_argument("--periods", type=int, default=2,
+                   help="energy-counter updates per pipelined window")
+    p.add_argument("--long-periods", type=int, default=10,
+                   help="counter updates per window in the long-window check (pass 3)")
+    p.add_argument("--long-window-cells", type=int, default=20)
+    p.add_argument("--energy-batch-sizes", default="1,64",
+                   type=lambda s: [int(b) for b in s.split(",")])
+    p.add_argument("--b1-energy-cells", type=int, default=300,
+                   help="pipelined: batch-1 energy on this prefix of the sample only")
+    p.add_argument("--queue-ms", type=float, default=3.0,
+                   help="pipelined energy: GPU work kept queued (ms)")
+    p.add_argument("--poll-ms", type=float, default=0.5,
+                   help="pipelined energy: energy-counter poll interval (ms)")
     p.add_argument("--fake-energy", action="store_true", help="test the energy code path only")
     return p.parse_args(argv)
 

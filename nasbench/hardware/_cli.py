@@ -37,6 +37,10 @@ def add_parser(subparsers: Any, parents: tuple[argparse.ArgumentParser, ...] = (
     p.add_argument("--threads", type=int, default=1, help="torch threads (fixed)")
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--repeats", type=int, default=15)
+    p.add_argument("--rounds", type=int, default=1,
+                   help="interleaved visits per cell; latency pools all timed passes")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="CPU profiling: chunks measured at once, one pinned core each")
     p.add_argument("--repeat-cells", type=int, default=0,
                    help="re-measure this many cells at the end (repeatability)")
     p.add_argument("--chunk-size", type=int, default=100)
@@ -52,7 +56,8 @@ def run(args: argparse.Namespace) -> None:
 
     profile(args.space, out=args.out, device=args.device, batch_sizes=args.batch_size,
             sample=args.sample, seed=args.seed, threads=args.threads, warmup=args.warmup,
-            repeats=args.repeats, repeat_cells=args.repeat_cells, chunk_size=args.chunk_size,
+            repeats=args.repeats, rounds=args.rounds, jobs=args.jobs,
+            repeat_cells=args.repeat_cells, chunk_size=args.chunk_size,
             time_limit=args.time_limit)
     table = from_profile(args.out)
     if args.parquet:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -28,7 +29,8 @@ from nasbench.hardware._measure import MeasureSettings, measure_chunk
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["profile", "class_representatives", "stratified_sample"]
+__all__ = ["profile", "class_representatives", "stratified_sample", "read_checkpoint",
+           "read_checkpoint_rounds"]
 
 SPACES = ("nb201",)
 MANIFEST = "manifest.json"
@@ -60,13 +62,22 @@ def stratified_sample(cells: Sequence[str], n: int, seed: int | None) -> list[st
     return [picked[i] for i in rng.permutation(len(picked))]
 
 
-def _plan(sample: int | None, repeat_cells: int, seed: int | None) -> list[tuple[int, str]]:
+def _plan(
+    sample: int | None, repeat_cells: int, seed: int | None, rounds: int = 1
+) -> list[tuple[int, int, str]]:
+    """``(round, pass, cell)`` visits: each round visits every cell (pass 1), then the repeat
+    subset (pass 2), so both passes of a cell are medians over visits spread over the run."""
     cells = class_representatives()
     if sample is not None:
         cells = stratified_sample(cells, sample, seed)
     rng = np.random.default_rng(None if seed is None else seed + 1)
     repeat = rng.choice(cells, size=min(repeat_cells, len(cells)), replace=False).tolist()
-    return [(1, c) for c in cells] + [(2, c) for c in repeat]
+    return [(r, p, c) for r in range(1, rounds + 1)
+            for p, part in ((1, cells), (2, repeat)) for c in part]
+
+
+def _plan_label(r: int, p: int, c: str) -> str:
+    return f"{p}:{c}" if r == 1 else f"{r}.{p}:{c}"
 
 
 def _check_manifest(out: Path, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -86,24 +97,44 @@ def _check_manifest(out: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     return old
 
 
-def _run_chunk(cells: list[str], settings: dict[str, Any]) -> list[dict[str, Any]]:
+def _pin(cpu: int | None) -> None:
+    """Pin the worker process to one CPU (Linux), so parallel workers do not swap cores."""
+    if cpu is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {cpu})
+
+
+def _run_chunk(
+    cells: list[str], settings: dict[str, Any], cpu: int | None = None
+) -> list[dict[str, Any]]:
     ctx = get_context("spawn")
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_pin,
+                                 initargs=(cpu,)) as pool:
             return pool.submit(measure_chunk, cells, settings).result()
     except (BrokenProcessPool, OSError) as exc:
         message = f"worker died: {exc!r}"[:300]
         return [{"cell": c, "metric": "error", "error": message} for c in cells]
 
 
-def _write_chunk(path: Path, rows: list[dict[str, Any]], pass_id: int) -> None:
+def _write_chunk(path: Path, rows: list[dict[str, Any]], round_id: int, pass_id: int) -> None:
     import pandas as pd
 
     df = pd.DataFrame(rows)
     df["pass"] = pass_id
+    df["round"] = round_id
     tmp = path.with_suffix(".tmp")
     df.to_parquet(tmp, index=False)
     os.replace(tmp, path)
+
+
+def _cpus(jobs: int) -> list[int | None]:
+    """One CPU per parallel job (from this process's affinity set); None: do not pin."""
+    if jobs == 1 or not hasattr(os, "sched_getaffinity"):
+        return [None] * jobs
+    available = sorted(os.sched_getaffinity(0))
+    if jobs > len(available):
+        raise ValueError(f"jobs={jobs} exceeds the {len(available)} CPUs available")
+    return list(available[-jobs:])
 
 
 def _eta(done: int, total: int, elapsed: float) -> str:
@@ -123,6 +154,8 @@ def profile(
     threads: int = 1,
     warmup: int = 3,
     repeats: int = 15,
+    rounds: int = 1,
+    jobs: int = 1,
     repeat_cells: int = 0,
     chunk_size: int = 100,
     dataset: str = "cifar10",
@@ -139,7 +172,11 @@ def profile(
         sample: profile a stratified sample of about this many classes (None: all 6,466).
         seed: seeds the sample and the repeat subset.
         threads: torch intra-op threads (fixed for the whole job).
-        warmup, repeats: untimed and timed forward passes per cell and batch size.
+        warmup, repeats: untimed and timed forward passes per visit of a cell.
+        rounds: visit the whole plan this many times (minutes apart on a full profile); the
+            reported value is the median over rounds, robust to a slow spell of the machine.
+        jobs: chunks measured at once, each worker pinned to its own CPU (CPU profiling on
+            a machine with spare cores; the fingerprint records it). Use 1 for a GPU.
         repeat_cells: this many cells are measured again at the end (``pass`` 2) to report
             repeatability.
         chunk_size: cells per worker process and per checkpoint file.
@@ -156,42 +193,96 @@ def profile(
         raise UnknownSpaceError(unknown_choice_message("hardware space", space, SPACES))
     write = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     settings = MeasureSettings(device, dataset, tuple(int(b) for b in batch_sizes), threads,
-                               warmup, repeats, energy_window, 0 if seed is None else seed)
-    plan = _plan(sample, repeat_cells, seed)
+                               warmup, repeats, energy_window, 0 if seed is None else seed,
+                               rounds)
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
+    if rounds < 1:
+        raise ValueError(f"rounds must be >= 1, got {rounds}")
+    plan = _plan(sample, repeat_cells, seed, rounds)
     out = Path(out)
     _check_manifest(out, {"space": space, "settings": settings.to_dict(),
-                          "plan": [f"{p}:{c}" for p, c in plan],
-                          "fingerprint": device_fingerprint(device, threads)})
+                          "plan": [_plan_label(*v) for v in plan],
+                          "fingerprint": {**device_fingerprint(device, threads),
+                                          "parallel_jobs": jobs}})
     chunks = [
         part[i:i + chunk_size]
-        for part in ([x for x in plan if x[0] == 1], [x for x in plan if x[0] == 2])
+        for part in ([v for v in plan if v[:2] == (r, p)]
+                     for r in range(1, rounds + 1) for p in (1, 2))
         for i in range(0, len(part), chunk_size)
     ]
+    todo = [(i, chunk) for i, chunk in enumerate(chunks)
+            if not (out / f"chunk_{i:05d}.parquet").exists()]
     start, measured = time.perf_counter(), 0
-    for i, chunk in enumerate(chunks):
-        path = out / f"chunk_{i:05d}.parquet"
-        if path.exists():
-            continue
-        if time_limit is not None and time.perf_counter() - start > time_limit:
-            write(f"[profile] time limit reached; resume with the same --out {out}")
-            break
-        rows = _run_chunk([c for _, c in chunk], settings.to_dict())
-        _write_chunk(path, rows, chunk[0][0])
-        measured += len(chunk)
-        done = sum(len(c) for j, c in enumerate(chunks)
-                   if (out / f"chunk_{j:05d}.parquet").exists())
-        elapsed = time.perf_counter() - start
-        remaining = len(plan) - done
-        write(f"[profile] {done}/{len(plan)} cells, {elapsed:.0f}s elapsed, "
-              f"ETA {_eta(measured, measured + remaining, elapsed)}")
+    cpus = _cpus(jobs)
+    lock = threading.Lock()
+
+    def work(slot: int) -> None:
+        nonlocal measured
+        while True:
+            with lock:
+                if not todo:
+                    return
+                if time_limit is not None and time.perf_counter() - start > time_limit:
+                    todo.clear()
+                    write(f"[profile] time limit reached; resume with the same --out {out}")
+                    return
+                i, chunk = todo.pop(0)
+            rows = _run_chunk([c for _, _, c in chunk], settings.to_dict(), cpus[slot])
+            _write_chunk(out / f"chunk_{i:05d}.parquet", rows, chunk[0][0], chunk[0][1])
+            with lock:
+                measured += len(chunk)
+                done = sum(len(c) for j, c in enumerate(chunks)
+                           if (out / f"chunk_{j:05d}.parquet").exists())
+                elapsed = time.perf_counter() - start
+                remaining = len(plan) - done
+                write(f"[profile] {done}/{len(plan)} cells, {elapsed:.0f}s elapsed, "
+                      f"ETA {_eta(measured, measured + remaining, elapsed)}")
+
+    threads_ = [threading.Thread(target=work, args=(k,)) for k in range(jobs)]
+    for t in threads_:
+        t.start()
+    for t in threads_:
+        t.join()
     return read_checkpoint(out)
 
 
 def read_checkpoint(out: str | Path) -> pd.DataFrame:
-    """All rows of the chunks in a checkpoint folder, in chunk order."""
+    """All rows of the chunks in a checkpoint folder; rounds merged.
+
+    With several rounds a cell's row is the median over its rounds of ``value``, ``q25`` and
+    ``q75``, the extremes over rounds, ``n`` summed, ``load_1min`` the highest seen, and
+    ``rounds`` the number of rounds measured; the per-round rows are
+    :func:`read_checkpoint_rounds`.
+    """
+    raw = read_checkpoint_rounds(out)
+    if raw.empty or "round" not in raw or raw["round"].max() <= 1:
+        return raw.drop(columns=["round"], errors="ignore")
+    errors = raw[raw["metric"] == "error"]
+    ok = raw[raw["metric"] != "error"]
+    keys = ["cell", "pass", "batch_size", "metric"]
+    agg = {"value": "median", "q25": "median", "q75": "median", "min": "min", "max": "max",
+           "n": "sum", "load_1min": "max", "window_s": "sum", "round": "nunique"}
+    merged = ok.groupby(keys, sort=False).agg(
+        {k: v for k, v in agg.items() if k in ok}).reset_index()
+    merged = merged.rename(columns={"round": "rounds"})
+    return _concat([merged, errors.drop(columns=["round"])])
+
+
+def read_checkpoint_rounds(out: str | Path) -> pd.DataFrame:
+    """Every row of every chunk in a checkpoint folder, one row per visit, in chunk order."""
     import pandas as pd
 
     files = sorted(Path(out).glob("chunk_*.parquet"))
     if not files:
         return pd.DataFrame(columns=["cell", "pass", "batch_size", "metric", "value"])
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    if "round" not in df:
+        df["round"] = 1
+    return df
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.concat([p for p in parts if not p.empty], ignore_index=True)

@@ -19,7 +19,9 @@ Models use the ``"full"`` encoding where the predictor takes one (structure + th
 given, since parameters and times also count dead edges).
 
 Split: the archs with a value are shuffled with ``numpy.random.default_rng([seed, 2024])``;
-the first ``train_fraction`` (80 %) are training archs, the rest are held out. Training labels
+the first ``train_fraction`` (80 %) are training archs, the rest are held out. Hardware columns
+(one measurement per NB201 isomorphism class, copied to the members) shuffle classes instead,
+so a class is wholly in training or wholly held out. Training labels
 are seed means. Positive metrics (time, parameters, losses) are modelled as ``log(value)`` so
 predictions are always positive. The noise model bins training archs by predicted value
 (10 quantile bins) and takes the pooled seed standard deviation per bin (ddof=1),
@@ -49,17 +51,34 @@ POSITIVE_UNITS = ("seconds", "millions", "mse")
 CARD_VERSION = 1
 #: XGBoost settings for surrogates (thousands of training archs): deeper trees, larger steps;
 #: about 2.5 MB of JSON per model.
+#: ``source`` of the joined hardware columns (split by isomorphism class).
+HARDWARE_SOURCE = "nasbench_hardware"
+
 XGB_SURROGATE = {"n_estimators": 400, "max_depth": 6, "learning_rate": 0.1}
 
 
 def surrogate_split(table: Table, metric: str, seed: int = 0, train_fraction: float = 0.8,
                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions ``(train, holdout)`` of the documented split (module docstring)."""
+    """Row positions ``(train, holdout)`` of the documented split (module docstring).
+
+    Hardware columns (source ``nasbench_hardware``) hold one measurement per isomorphism
+    class, copied to every member; their split is by class (all members of a class on the
+    same side), so no held-out cell is a copy of a training cell.
+    """
     if not 0.0 < train_fraction < 1.0:
         raise ValueError(f"The 'train_fraction' parameter must be in (0, 1). "
                          f"Got {train_fraction!r} instead.")
     valid = np.flatnonzero(~np.isnan(table.array(metric)))
-    perm = valid[np.random.default_rng([int(seed), SPLIT_TAG]).permutation(len(valid))]
+    rng = np.random.default_rng([int(seed), SPLIT_TAG])
+    iso = getattr(table.space, "isomorphism_classes", None)
+    if iso is not None and table.describe(metric).get("source") == HARDWARE_SOURCE:
+        classes = iso()[np.asarray(table.keys)[valid]]
+        groups = np.unique(classes)
+        perm = groups[rng.permutation(len(groups))]
+        train_groups = perm[:int(round(train_fraction * len(perm)))]
+        in_train = np.isin(classes, train_groups)
+        return np.sort(valid[in_train]), np.sort(valid[~in_train])
+    perm = valid[rng.permutation(len(valid))]
     n_train = int(round(train_fraction * len(perm)))
     return np.sort(perm[:n_train]), np.sort(perm[n_train:])
 
@@ -130,7 +149,8 @@ def build_surrogates(
                  "labels": "seed mean of each training arch"},
         "split": {"rule": f"shuffle archs with a value using numpy default_rng([seed, "
                           f"{SPLIT_TAG}]); first {train_fraction:.0%} train, rest held out "
-                          "(arch ids in split.json)", "train_fraction": train_fraction},
+                          "(arch ids in split.json); hardware columns shuffle isomorphism "
+                          "classes instead of archs", "train_fraction": train_fraction},
         "metrics": entries,
         "versions": _versions(),
     }

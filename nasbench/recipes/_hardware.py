@@ -128,13 +128,17 @@ def hardware_columns(
 def _aliases(
     values: dict[str, np.ndarray], series: list[tuple[str, str, int, str]]
 ) -> dict[str, str]:
-    """Plain name -> the measured batch-1 series of that metric covering the most cells."""
+    """Plain name -> the measured series of that metric covering the most cells.
+
+    Ties go to the smaller batch size, then the name; ``t.describe(alias)["name"]`` says
+    which series an alias stands for.
+    """
     out = {}
     for alias, metric in ALIASES.items():
-        cands = sorted(n for n, m, bs, method in series
-                       if m == metric and bs == 1 and method == "measured")
+        cands = [(-int((~np.isnan(values[n])).sum()), bs, n) for n, m, bs, method in series
+                 if m == metric and method == "measured"]
         if cands:
-            out[alias] = max(cands, key=lambda n: int((~np.isnan(values[n])).sum()))
+            out[alias] = min(cands)[2]
     return out
 
 

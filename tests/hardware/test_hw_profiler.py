@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from nasbench.errors import StoreError, UnknownSpaceError
@@ -108,3 +109,30 @@ def test_gpu_script_runs_on_cpu_and_reads_back(tmp_path: Path) -> None:
     fp = json.loads(table["fingerprint"].iloc[0])
     assert fp["fake_energy_counter"] is True and fp["device"] == "cpu"
     assert np.isfinite(table["value"]).all()
+
+
+def test_gpu_script_pipelined_energy_on_cpu(tmp_path: Path) -> None:
+    """The edge-aligned energy path (what ran on the H100) on CPU with the fake counter.
+
+    The fake counter steps by 10 J every 100 ms (100 W), like the H100 counter's 100 ms
+    updates, so every window must span whole periods and read about 100 W.
+    """
+    from nasbench.hardware import from_gpu_script
+
+    cmd = [sys.executable, str(ROOT / "scripts" / "gpu_profile.py"), "--device", "cpu",
+           "--pipelined", "--fake-energy", "--out", str(tmp_path), "--sample", "3",
+           "--time-limit", "60", "--repeats", "2", "--warmup", "1", "--batch-sizes", "1,2",
+           "--energy-batch-sizes", "2", "--repeat-cells", "1", "--long-window-cells", "1",
+           "--long-periods", "3", "--chunk", "2", "--idle", "0.2", "--device-warmup", "0.1"]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    energy = pd.read_csv(tmp_path / "energy.csv", dtype={"cell": str})
+    assert energy["error"].isna().all()
+    assert set(energy["pass"]) == {1, 2, 3} and set(energy["batch_size"]) == {2}
+    long = energy[energy["pass"] == 3]
+    assert (long["periods"] >= 3).all() and (energy["periods"] >= 2).all()
+    # whole 100 ms periods, each worth exactly 10 J of the fake counter
+    assert np.allclose(energy["energy_total_j"], energy["periods"] * 10.0)
+    assert energy["mean_power_w"].between(60, 160).all()
+    table = from_gpu_script(tmp_path)
+    lat = table[(table["metric"] == "latency") & (table["pass"] == 1)]
+    assert set(lat["batch_size"]) == {1, 2} and lat["cell"].nunique() >= 3
