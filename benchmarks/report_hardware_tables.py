@@ -15,7 +15,12 @@ import numpy as np
 import pandas as pd
 
 import nasbench
-from nasbench.hardware import cost_table, read_hardware_tables, repeatability
+from nasbench.hardware import (
+    cost_table,
+    estimate_energy_table,
+    read_hardware_tables,
+    repeatability,
+)
 from nasbench.hardware._tables import from_gpu_script
 
 RUNS = "data/hardware/runs"
@@ -64,7 +69,21 @@ def main() -> None:
     watts = per / b64.loc[per.index]
     print(f"H100 b64 mean board power while busy: median {watts.median():.0f} W "
           f"(range {watts.min():.0f}-{watts.max():.0f})")
-    other = from_gpu_script(f"{RUNS}/2026-11-26_h100_cudagraph_energy")
+    above = graph[(graph["metric"] == "energy_above_idle") & (graph["batch_size"] == 64)
+                  & (graph["pass"] == 1)].set_index("cell")["value"]
+    est = pd.Series(estimate_energy_table(
+        np.array([[int(ch) for ch in c] for c in above.index]), batch_size=64), index=above.index)
+    print(f"H100 b64 above-idle energy / analytic 45 nm estimate: median "
+          f"{(above / est).median():.1f}x (5-95%: {(above / est).quantile(0.05):.1f}-"
+          f"{(above / est).quantile(0.95):.1f}x), Spearman {_spearman(above, est):.2f}")
+    run = f"{RUNS}/2026-11-26_h100_cudagraph_energy"
+    windows = pd.read_csv(f"{run}/energy.csv", dtype={"cell": str})
+    alone = pd.read_csv(f"{run}/latency.csv", dtype={"cell": str})
+    both = windows.merge(alone, on=["cell", "batch_size", "pass"])
+    print(f"GPU seconds per replay inside the energy windows / isolated replay latency: median "
+          f"{(both['time_per_forward_s'] / both['median_s']).median():.3f} "
+          f"({len(both)} windows)")
+    other = from_gpu_script(run)
     other = other[(other["metric"] == "latency") & (other["pass"] == 1)]
     for batch, g in other.groupby("batch_size"):
         mine = lat[lat["batch_size"] == batch].set_index("cell")["value"]

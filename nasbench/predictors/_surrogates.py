@@ -101,7 +101,8 @@ def build_surrogates(
         metrics: names, or ``None`` for the metrics of the table's own benchmark (those with
             the same ``source`` as its first metric; joined columns such as AnalogNAS or
             hardware measurements are left out unless named). Columns of an existing
-            ``predictions.parquet`` for other metrics are kept.
+            ``predictions.parquet`` for other metrics are kept, unless the table no longer
+            has that metric (its model files and card entry are removed too).
         predictor: a :func:`~nasbench.predictors.create` name; it must scale to the training
             set (80 % of the table): ``xgb`` (default) does; the exact GPs do not.
         params: passed to the predictor (for ``xgb`` they override :data:`XGB_SURROGATE`).
@@ -120,6 +121,12 @@ def build_surrogates(
     card = _read_json(folder / "model_card.json")
     entries: dict[str, Any] = dict(card.get("metrics", {}))
     splits = _read_json(folder / "split.json")
+    for stale in [m for m in entries if m not in table.metrics]:
+        # the table lost this column (e.g. a hardware series was withdrawn): drop its model
+        for f in folder.glob(f"{stale}.*"):
+            f.unlink()
+        entries.pop(stale)
+        splits.pop(stale, None)
     archs = table.archs()
     for metric in names:
         entry, mean, noise, holdout = _fit_one(table, archs, metric, predictor, seed,
@@ -133,7 +140,7 @@ def build_surrogates(
         if len(old) == len(frame) and np.array_equal(old["arch_id"].to_numpy(),
                                                      frame["arch_id"].to_numpy()):
             for col in old.columns:
-                if col not in frame.columns:
+                if col.removesuffix("__noise_std") in entries and col not in frame.columns:
                     frame[col] = old[col].to_numpy()
     _write_parquet(frame, pred_path)
     (folder / "split.json").write_text(json.dumps(splits) + "\n")

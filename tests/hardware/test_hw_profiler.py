@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,35 @@ def test_profile_checkpoints_and_resumes(tmp_path: Path) -> None:
         profile(**{**kwargs, "repeats": 4})
     with pytest.raises(UnknownSpaceError, match="nb201"):
         profile("nb202", out=tmp_path / "x")
+
+
+def test_profile_rounds_and_parallel_jobs(tmp_path: Path) -> None:
+    """Two rounds over the plan, two pinned workers: one merged row per cell, medians."""
+    from nasbench.hardware import from_profile, profile
+    from nasbench.hardware._profiler import read_checkpoint_rounds
+
+    out = tmp_path / "ck"
+    kwargs = dict(out=out, sample=1, seed=0, warmup=1, repeats=2, repeat_cells=3,
+                  rounds=2, jobs=min(2, len(os.sched_getaffinity(0))), chunk_size=14,
+                  log=lambda msg: None)
+    merged = profile(**kwargs)
+    visits = read_checkpoint_rounds(out)
+    lat_v = visits[visits["metric"] == "latency"]
+    # rounds x (28 cells in two chunks + 3 repeats in one chunk)
+    assert len(list(out.glob("chunk_*.parquet"))) == 6
+    assert lat_v.groupby(["round", "pass"]).size().to_dict() == {
+        (1, 1): 28, (1, 2): 3, (2, 1): 28, (2, 2): 3}
+    lat = merged[merged["metric"] == "latency"].set_index(["cell", "pass"])
+    assert lat.index.is_unique and len(lat) == 31
+    assert (lat["n"] == 4).all() and (lat["rounds"] == 2).all()
+    per_round = lat_v.groupby(["cell", "pass"])["value"].median()
+    assert np.allclose(lat["value"], per_round.loc[lat.index])
+    assert (lat["min"] <= lat["value"]).all() and (lat["value"] <= lat["max"]).all()
+    table = from_profile(out)
+    assert len(table[table["metric"] == "latency"]) == 31
+    assert profile(**kwargs).shape == merged.shape  # resume: nothing left to measure
+    with pytest.raises(ValueError, match="rounds"):
+        profile(**{**kwargs, "out": tmp_path / "x", "rounds": 0})
 
 
 def test_gpu_script_runs_on_cpu_and_reads_back(tmp_path: Path) -> None:
