@@ -81,11 +81,19 @@ def _plan_label(r: int, p: int, c: str) -> str:
 
 
 def _check_manifest(out: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Create the manifest, or check that a resumed job has the same settings and plan.
+
+    Every start (first or resumed) is appended to ``fingerprint.sessions`` (date, parallel
+    jobs, load), so a table assembled from a job resumed under other conditions says so.
+    """
     path = out / MANIFEST
     manifest = json.loads(json.dumps(manifest))  # tuples -> lists, as read back from disk
+    fp = manifest["fingerprint"]
+    session = {k: fp.get(k) for k in ("date_utc", "parallel_jobs", "load_1min_at_start")}
     if not path.exists():
         out.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(manifest, indent=2))
+        fp["sessions"] = [session]
+        _atomic_json(path, manifest)
         return manifest
     old = json.loads(path.read_text())
     for key in ("settings", "plan"):
@@ -94,7 +102,16 @@ def _check_manifest(out: Path, manifest: dict[str, Any]) -> dict[str, Any]:
                 f"Checkpoint {out} was made with other {key} ({old.get(key)!r:.200}); "
                 "use a new --out folder or the same settings to resume."
             )
+    old_fp = old.setdefault("fingerprint", {})
+    old_fp.setdefault("sessions", []).append(session)
+    _atomic_json(path, old)
     return old
+
+
+def _atomic_json(path: Path, obj: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(obj, indent=2))
+    os.replace(tmp, path)
 
 
 def _pin(cpu: int | None) -> None:

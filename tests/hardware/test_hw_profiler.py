@@ -120,6 +120,8 @@ def test_profile_rounds_and_parallel_jobs(tmp_path: Path) -> None:
     table = from_profile(out)
     assert len(table[table["metric"] == "latency"]) == 31
     assert profile(**kwargs).shape == merged.shape  # resume: nothing left to measure
+    sessions = json.loads((out / "manifest.json").read_text())["fingerprint"]["sessions"]
+    assert [s["parallel_jobs"] for s in sessions] == [kwargs["jobs"]] * 2
     with pytest.raises(ValueError, match="rounds"):
         profile(**{**kwargs, "out": tmp_path / "x", "rounds": 0})
 

@@ -108,3 +108,25 @@ def test_estimated_energy_is_labelled() -> None:
     assert len(est) == 15_625 and set(est["method"]) == {"estimated"}
     assert est["device"].eq("cpu").all() and est["unit"].eq("J").all()
     assert "Horowitz" in json.loads(est["fingerprint"].iloc[0])["constants"]
+
+
+def test_cpu_table_covers_every_class_at_batch_1_and_64(raw: pd.DataFrame) -> None:
+    """This machine kind: all 6,466 classes at both batch sizes; batch 1 repeats within 5 %."""
+    cpu = raw[raw["device"].str.startswith("cpu:")]
+    for metric in ("latency", "cpu_time"):
+        for b in (1, 64):
+            main = cpu[(cpu["metric"] == metric) & (cpu["batch_size"] == b) & (cpu["pass"] == 1)]
+            assert main["cell"].is_unique and main["cell"].nunique() == 6466
+            assert (main["value"] > 0).all()
+    b1 = cpu[cpu["batch_size"] == 1]
+    fp = json.loads(b1["fingerprint"].iloc[0])
+    assert fp["threads"] == 1 and fp["settings"]["rounds"] == 3
+    rep = repeatability(b1)
+    assert rep["n"].tolist() == [200] and rep["median_abs_diff"].iloc[0] < 0.05
+    full = read_hardware_tables(DATA)
+    full_cpu = full[full["device"].str.startswith("cpu:") & (full["metric"] == "latency")]
+    assert full_cpu.groupby("batch_size")["arch"].nunique().to_dict() == {1: 15625, 64: 15625}
+    # the slowest cells at batch 64 are pooling-heavy (avg_pool_3x3 is slow on this CPU)
+    b64 = cpu[(cpu["metric"] == "cpu_time") & (cpu["batch_size"] == 64) & (cpu["pass"] == 1)]
+    pools = b64["cell"].str.count("4")
+    assert b64["value"].corr(pools, method="spearman") > 0.5
