@@ -59,3 +59,14 @@ def test_estimated_energy_is_stored_apart_from_measurements(db) -> None:
     # more conv work, more estimated energy: all-3x3 vs all-skip cell
     name = "energy_analytic_45nm_b1_estimated"
     assert t.query("333333", name)[name] > t.query("111111", name)[name]
+
+
+def test_demo_prints_the_measured_energy_front(db, capsys) -> None:
+    from nasbench._demo import run_demo
+
+    run_demo(db)
+    out = capsys.readouterr().out
+    t = db.table("nb201", "cifar10")
+    n = int((~np.isnan(t.array("energy"))).sum())
+    assert n >= 2000  # 1,025 measured H100 classes, propagated to their members
+    assert f"Measured energy ({t.aliases['energy']}, {n:,} cells)" in out
