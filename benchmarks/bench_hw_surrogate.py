@@ -25,8 +25,7 @@ import pandas as pd
 import nasbench
 from nasbench.predictors import create
 from nasbench.predictors._metrics import kendall_tau
-from nasbench.predictors._registry import PREDICTORS
-from nasbench.predictors._surrogates import XGB_SURROGATE
+from nasbench.predictors._surrogates import surrogate_params, surrogate_split
 
 CANDIDATES = ("ridge", "xgb", "ensemble")
 
@@ -47,34 +46,30 @@ def main() -> None:
         train_classes = set(iso[np.setdiff1d(have, hold)].tolist())
         honest = np.array([k for k in hold if iso[k] == k and iso[k] not in train_classes])
         y, p = vals.loc[honest].to_numpy(), pred.loc[honest, m].to_numpy()
-        mape = float(np.mean(np.abs(p - y) / np.abs(y)) * 100)
-        print(f"{m} | {len(have)} | {len(honest)} | {kendall_tau(p, y):.3f} | {mape:.1f}")
+        print(f"{m} | {len(have)} | {len(honest)} | {kendall_tau(p, y):.3f} | {_mape(p, y):.1f}")
         if "--compare" in sys.argv and "cudagraph" in m:
-            compare(t, vals, hold, honest)
+            compare(t, m, honest)
 
 
-def compare(t: Any, vals: pd.Series, hold: np.ndarray, honest: np.ndarray) -> None:
-    """Refit each candidate on the surrogate's training cells; score on ``honest``."""
-    keys = np.asarray(t.keys)
+def compare(t: Any, metric: str, honest: np.ndarray) -> None:
+    """Refit each candidate on the surrogate's training cells; score on ``honest`` (keys)."""
     archs = t.archs()
-    train = np.setdiff1d(vals.dropna().index.to_numpy(), hold)
-    pos = {int(k): i for i, k in enumerate(keys)}
-    x_train = [archs[pos[int(k)]] for k in train]
-    x_test = [archs[pos[int(k)]] for k in honest]
-    y = vals.loc[honest].to_numpy()
+    train, _ = surrogate_split(t, metric)  # the shipped surrogate's split (seed 0)
+    test = np.searchsorted(np.asarray(t.keys), honest)
+    values = t.array(metric)
+    y = values[test]
     for name in CANDIDATES:
-        params: dict[str, object] = {}
-        if "encoding" in PREDICTORS[name]._param_names():
-            params["encoding"] = "full"
-        if name == "xgb":
-            params.update(XGB_SURROGATE)
         t0 = time.perf_counter()
-        model = create(name, t.space, seed=0, **params)
-        model.fit(x_train, np.log(vals.loc[train].to_numpy()))
-        p = np.exp(model.predict(x_test))
-        mape = float(np.mean(np.abs(p - y) / np.abs(y)) * 100)
-        print(f"    {name:9s} Kendall {kendall_tau(p, y):.3f}  MAPE {mape:5.1f} %  "
+        model = create(name, t.space, seed=0, **surrogate_params(name))
+        model.fit([archs[i] for i in train], np.log(values[train]))
+        p = np.exp(model.predict([archs[i] for i in test]))
+        print(f"    {name:9s} Kendall {kendall_tau(p, y):.3f}  MAPE {_mape(p, y):5.1f} %  "
               f"({len(train)} training cells, {time.perf_counter() - t0:.1f} s)")
+
+
+def _mape(pred: np.ndarray, true: np.ndarray) -> float:
+    """Mean absolute percentage error, in percent."""
+    return float(np.mean(np.abs(pred - true) / np.abs(true)) * 100)
 
 
 if __name__ == "__main__":

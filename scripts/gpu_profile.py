@@ -290,8 +290,9 @@ class Profiler:
         self.log_file.write(line + "\n")
 
     def net(self, cell: str) -> Any:
-        model = self.network.build_network(cell, 10).eval().to(self.device)
-        return model
+        """The cell's network in eval mode, built (and initialised) on the device."""
+        with self.torch.device(self.device):
+            return self.network.build_network(cell, 10).eval()
 
     def fingerprint(self) -> dict[str, Any]:
         torch = self.torch
@@ -361,17 +362,8 @@ class Profiler:
             if self.elapsed() > deadline:
                 self.log(f"pass {pass_id}: deadline reached after {done} cells")
                 break
-            try:
-                model = self.net(row["cell"])
-                for batch in self.args.batch_sizes:
-                    with self.torch.inference_mode():
-                        stats = latency_stats(self.time_cell(self.runner(model, batch)))
-                    writer.writerow({**row, "batch_size": batch, "pass": pass_id,
-                                     "n_repeats": self.args.repeats, **stats, "error": ""})
-                del model
+            if self.prepare(row, pass_id, writer) is not None:
                 done += 1
-            except Exception as exc:  # one bad cell must not end the run
-                writer.writerow({**row, "pass": pass_id, "error": repr(exc)[:200]})
             if i % 100 == 0:
                 self.log(f"pass {pass_id}: {i}/{len(sample)} cells")
         return done
@@ -426,17 +418,15 @@ class Profiler:
     def prepare(
         self, row: dict[str, Any], pass_id: int, writer: Any
     ) -> dict[int, tuple[Any, float]] | None:
-        """Build one cell on the device, capture a graph per batch size, time it.
+        """Build one cell on the device, capture a graph per batch size (``--graph``), time it.
 
         Writes the latency rows; returns ``{batch: (replay, median seconds)}`` (None after
         an error row).
         """
-        torch = self.torch
         try:
-            with torch.device(self.device):
-                model = self.network.build_network(row["cell"], 10).eval()
+            model = self.net(row["cell"])
             fns = {}
-            with torch.inference_mode():
+            with self.torch.inference_mode():
                 for batch in self.args.batch_sizes:
                     fn = self.runner(model, batch)
                     stats = latency_stats(self.time_cell(fn))

@@ -230,6 +230,7 @@ def profile(
     ]
     todo = [(i, chunk) for i, chunk in enumerate(chunks)
             if not (out / f"chunk_{i:05d}.parquet").exists()]
+    done_before = len(plan) - sum(len(chunk) for _, chunk in todo)
     start, measured = time.perf_counter(), 0
     cpus = _cpus(jobs)
     lock = threading.Lock()
@@ -249,12 +250,10 @@ def profile(
             _write_chunk(out / f"chunk_{i:05d}.parquet", rows, chunk[0][0], chunk[0][1])
             with lock:
                 measured += len(chunk)
-                done = sum(len(c) for j, c in enumerate(chunks)
-                           if (out / f"chunk_{j:05d}.parquet").exists())
+                done = done_before + measured
                 elapsed = time.perf_counter() - start
-                remaining = len(plan) - done
                 write(f"[profile] {done}/{len(plan)} cells, {elapsed:.0f}s elapsed, "
-                      f"ETA {_eta(measured, measured + remaining, elapsed)}")
+                      f"ETA {_eta(measured, len(plan) - done_before, elapsed)}")
 
     threads_ = [threading.Thread(target=work, args=(k,)) for k in range(jobs)]
     for t in threads_:
@@ -272,8 +271,10 @@ def read_checkpoint(out: str | Path) -> pd.DataFrame:
     ``rounds`` the number of rounds measured; the per-round rows are
     :func:`read_checkpoint_rounds`.
     """
+    import pandas as pd
+
     raw = read_checkpoint_rounds(out)
-    if raw.empty or "round" not in raw or raw["round"].max() <= 1:
+    if raw.empty or raw["round"].max() <= 1:
         return raw.drop(columns=["round"], errors="ignore")
     errors = raw[raw["metric"] == "error"]
     ok = raw[raw["metric"] != "error"]
@@ -283,7 +284,9 @@ def read_checkpoint(out: str | Path) -> pd.DataFrame:
     merged = ok.groupby(keys, sort=False).agg(
         {k: v for k, v in agg.items() if k in ok}).reset_index()
     merged = merged.rename(columns={"round": "rounds"})
-    return _concat([merged, errors.drop(columns=["round"])])
+    if errors.empty:
+        return merged
+    return pd.concat([merged, errors.drop(columns=["round"])], ignore_index=True)
 
 
 def read_checkpoint_rounds(out: str | Path) -> pd.DataFrame:
@@ -297,9 +300,3 @@ def read_checkpoint_rounds(out: str | Path) -> pd.DataFrame:
     if "round" not in df:
         df["round"] = 1
     return df
-
-
-def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.concat([p for p in parts if not p.empty], ignore_index=True)

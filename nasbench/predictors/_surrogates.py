@@ -165,6 +165,20 @@ def build_surrogates(
     return folder
 
 
+def surrogate_params(predictor: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Constructor arguments a surrogate uses for ``predictor``: the ``"full"`` encoding where
+    the predictor takes one (cost metrics depend on a cell's dead edges too) and, for
+    ``xgb``, :data:`XGB_SURROGATE`; ``params`` override both."""
+    from nasbench.predictors._registry import PREDICTORS
+
+    out: dict[str, Any] = {}
+    if "encoding" in PREDICTORS[predictor]._param_names():
+        out["encoding"] = "full"
+    if predictor == "xgb":
+        out.update(XGB_SURROGATE)
+    return {**out, **(params or {})}
+
+
 def _fit_one(table: Table, archs: list[Any], metric: str, predictor: str, seed: int,
              train_fraction: float, folder: Path, params: dict[str, Any],
              ) -> tuple[dict[str, Any], np.ndarray, np.ndarray, np.ndarray]:
@@ -173,15 +187,7 @@ def _fit_one(table: Table, archs: list[Any], metric: str, predictor: str, seed: 
     unit = str(table.describe(metric).get("unit", ""))
     log = unit in POSITIVE_UNITS and bool(np.all(values[train] > 0))
     target = np.log(values[train]) if log else values[train]
-    params = dict(params)
-    from nasbench.predictors._registry import PREDICTORS
-
-    if "encoding" in PREDICTORS[predictor]._param_names() and "encoding" not in params:
-        params["encoding"] = "full"  # cost metrics depend on the dead edges of a cell too
-    if predictor == "xgb":
-        for key, value in XGB_SURROGATE.items():
-            params.setdefault(key, value)
-    model = create(predictor, table.space, seed=seed, **params)
+    model = create(predictor, table.space, seed=seed, **surrogate_params(predictor, params))
     model.fit([archs[i] for i in train], target)
     raw = model.predict(archs)
     mean = np.exp(raw) if log else raw
