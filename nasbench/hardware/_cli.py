@@ -38,7 +38,7 @@ def add_parser(subparsers: Any, parents: tuple[argparse.ArgumentParser, ...] = (
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--repeats", type=int, default=15)
     p.add_argument("--rounds", type=int, default=1,
-                   help="interleaved visits per cell; latency pools all timed passes")
+                   help="visits of the whole plan; the value is the median over visits")
     p.add_argument("--jobs", type=int, default=1,
                    help="CPU profiling: chunks measured at once, one pinned core each")
     p.add_argument("--repeat-cells", type=int, default=0,

@@ -107,7 +107,7 @@ def measure_chunk(cells: list[str], settings: dict[str, Any]) -> list[dict[str, 
 
     Returns rows with keys ``cell, batch_size, metric, value, q25, q75, min, max, n,
     window_s, load_1min, error``; latency in seconds and energy in joules per forward pass of
-    the batch; ``load_1min`` is the host's 1-minute load average at the cell's last visit.
+    the batch; ``load_1min`` is the host's 1-minute load average when the cell was timed.
     """
     import torch
 
@@ -125,50 +125,32 @@ def measure_chunk(cells: list[str], settings: dict[str, Any]) -> list[dict[str, 
     sync = torch.cuda.synchronize if on_gpu else (lambda: None)
     counter = energy_counter(cfg.device)
     rows: list[dict[str, Any]] = []
-    models: dict[str, Any] = {}
     for cell in cells:
         try:
-            models[cell] = build_network(cell, num_classes).eval().to(cfg.device)
+            model = build_network(cell, num_classes).eval().to(cfg.device)
+            with torch.inference_mode():
+                for b in cfg.batch_sizes:
+                    x = inputs[b]
+
+                    def fn(model: Any = model, x: Any = x) -> Any:
+                        return model(x)
+
+                    for _ in range(cfg.warmup):
+                        fn()
+                    sync()
+                    if on_gpu:
+                        lat = latency_summary([once(fn) for _ in range(cfg.repeats)])
+                    else:
+                        wall, cpu = zip(*(_host_times(fn) for _ in range(cfg.repeats)))
+                        lat = latency_summary(list(wall))
+                        rows.append({"cell": cell, "batch_size": b, "metric": "cpu_time",
+                                     **latency_summary(list(cpu)), "n": cfg.repeats,
+                                     "load_1min": _load()})
+                    rows.append({"cell": cell, "batch_size": b, "metric": "latency", **lat,
+                                 "n": cfg.repeats, "load_1min": _load()})
+                    if counter is not None:
+                        e = _energy_rows(fn, sync, lat["value"], counter, cfg.energy_window)
+                        rows.append({"cell": cell, "batch_size": b, "metric": "energy", **e})
         except Exception as exc:  # a failing cell is recorded, the chunk goes on
             rows.append({"cell": cell, "metric": "error", "error": repr(exc)[:300]})
-    failed: set[str] = set()
-    with torch.inference_mode():
-        for b in cfg.batch_sizes:
-            x = inputs[b]
-            wall: dict[str, list[float]] = {c: [] for c in models}
-            cpu: dict[str, list[float]] = {c: [] for c in models}
-            load: dict[str, float] = {}
-            for cell, model in models.items():
-                if cell in failed:
-                    continue
-                try:
-                    for _ in range(cfg.warmup):
-                        model(x)
-                    sync()
-                    for _ in range(cfg.repeats):
-                        if on_gpu:
-                            wall[cell].append(once(lambda: model(x)))  # noqa: B023
-                        else:
-                            w, c = _host_times(lambda: model(x))  # noqa: B023
-                            wall[cell].append(w)
-                            cpu[cell].append(c)
-                    load[cell] = _load()
-                except Exception as exc:
-                    failed.add(cell)
-                    rows.append({"cell": cell, "metric": "error", "batch_size": b,
-                                 "error": repr(exc)[:300]})
-            for cell, model in models.items():
-                if cell in failed:
-                    continue
-                n = len(wall[cell])
-                lat = latency_summary(wall[cell])
-                if not on_gpu:
-                    rows.append({"cell": cell, "batch_size": b, "metric": "cpu_time",
-                                 **latency_summary(cpu[cell]), "n": n, "load_1min": load[cell]})
-                rows.append({"cell": cell, "batch_size": b, "metric": "latency", **lat,
-                             "n": n, "load_1min": load[cell]})
-                if counter is not None:
-                    e = _energy_rows(lambda: model(x), sync, lat["value"],  # noqa: B023
-                                     counter, cfg.energy_window)
-                    rows.append({"cell": cell, "batch_size": b, "metric": "energy", **e})
     return rows
