@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,10 +25,11 @@ import nasbench
 from nasbench.predictors import create
 from nasbench.predictors._metrics import kendall_tau
 from nasbench.predictors._surrogates import surrogate_params, surrogate_split
+from nasbench.recipes._surrogate import SURROGATE_DIR
 
 CANDIDATES = ("ridge", "xgb", "ensemble")
 
-FOLDER = Path(__file__).resolve().parents[1] / "surrogates" / "nb201__cifar10"
+FOLDER = SURROGATE_DIR / "nb201__cifar10"
 
 
 def main() -> None:

@@ -10,8 +10,6 @@ needs them, and torch / xgboost only by the predictor and hardware subpackages.
 
 from __future__ import annotations
 
-from nasbench._store import Store, default_home, open
-from nasbench._table import Table
 from nasbench.errors import (
     InvalidArchitectureError,
     NasbenchError,
@@ -20,6 +18,7 @@ from nasbench.errors import (
     UnknownMetricError,
     UnknownSpaceError,
 )
+from nasbench.store import Store, Table, default_home, open
 
 __version__ = "0.1.0"
 

@@ -114,7 +114,7 @@ def _run(args: argparse.Namespace) -> None:
         plugin.run(args)
         return
     if cmd == "build":
-        from nasbench._build import build
+        from nasbench.store._build import build
 
         build(args.home, force=args.force)
         return

@@ -1,4 +1,4 @@
-"""Assemble the shipped hardware tables (``data/hardware/*.parquet``) from raw measurements.
+"""Assemble the shipped hardware tables (``nasbench/data/hardware/*.parquet``) from raw runs.
 
 Both tables are our own measurements; this script only converts, selects and propagates:
 
@@ -26,8 +26,8 @@ import pandas as pd
 from nasbench.hardware import from_gpu_script, from_profile, propagate
 
 ROOT = Path(__file__).resolve().parents[1]
-HW = ROOT / "data" / "hardware"
-RUNS = HW / "runs"
+HW = ROOT / "nasbench" / "data" / "hardware"
+RUNS = ROOT / "data" / "hardware" / "runs"
 GPU_LATENCY_RUN = RUNS / "2026-11-26_h100_cudagraph_latency"
 GPU_ENERGY_RUN = RUNS / "2026-11-26_h100_cudagraph_energy"
 

@@ -52,7 +52,7 @@ def test_killed_first_build_resumes(tmp_path: Path) -> None:
     with pytest.raises(nasbench.StoreNotFoundError):
         nasbench.open(home, build=False)
     lines: list[str] = []
-    from nasbench._build import build
+    from nasbench.store._build import build
 
     build(home, progress=lines.append)
     assert any("reused" in line for line in lines)

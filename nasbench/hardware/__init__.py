@@ -61,10 +61,10 @@ def __getattr__(name: str) -> Any:
 
 
 def read_hardware_tables(folder: Any = None, *, propagated: bool = True) -> Any:
-    """Read the shipped measurement tables (``data/hardware/*.parquet``) into one DataFrame.
+    """Read the shipped measurement tables (``nasbench/data/hardware/*.parquet``) as one frame.
 
     Args:
-        folder: folder of the Parquet files (default: the repository's ``data/hardware``).
+        folder: folder of the Parquet files (default: the package's ``nasbench/data/hardware``).
         propagated: copy each measurement to every member of its isomorphism class
             (pass-1 rows only); False returns the raw rows, re-measurements included.
     """
@@ -73,8 +73,9 @@ def read_hardware_tables(folder: Any = None, *, propagated: bool = True) -> Any:
     import pandas as pd
 
     from nasbench.hardware._tables import propagate
+    from nasbench.recipes._hardware import HARDWARE_DIR
 
-    root = Path(folder) if folder is not None else Path(__file__).parents[2] / "data" / "hardware"
+    root = Path(folder) if folder is not None else HARDWARE_DIR
     files = sorted(root.glob("*.parquet"))
     if not files:
         raise FileNotFoundError(f"No hardware tables (*.parquet) in {root}.")

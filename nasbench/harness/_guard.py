@@ -41,8 +41,8 @@ def check_metric(metric: str, table: Any) -> None:
 
 def check_optimizer(optimizer: Any, where: str) -> None:
     """Raise if ``optimizer`` (or anything it holds, a few levels deep) is a Table or Store."""
-    from nasbench._store import Store
-    from nasbench._table import Table
+    from nasbench.store._store import Store
+    from nasbench.store._table import Table
     from nasbench.harness._index import SpaceIndex
     from nasbench.spaces import SearchSpace
 

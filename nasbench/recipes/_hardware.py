@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nasbench._metrics import MetricInfo
 from nasbench.errors import NasbenchError
-from nasbench.recipes._base import MANIFEST_PATH, sha256_of
+from nasbench.recipes._base import DATA_DIR, Recipe, TableData, sha256_of
+from nasbench.store._metrics import MetricInfo
 
 if TYPE_CHECKING:
     import pandas as pd
 
-HARDWARE_DIR = MANIFEST_PATH.parent / "hardware"
+HARDWARE_DIR = DATA_DIR / "hardware"
 REQUIRED = ("space", "dataset", "arch", "device", "metric", "batch_size", "value", "unit",
             "method", "toolchain", "fingerprint")
 METHODS = ("measured", "estimated", "surrogate")
@@ -116,7 +116,7 @@ def hardware_columns(
         series.append((name, str(metric), int(bs), str(method)))
         first = g.iloc[0]
         infos[name] = MetricInfo(
-            name, _UNITS.get(str(first["unit"]), str(first["unit"])), "min", "inference",
+            name, _UNITS.get(str(first["unit"]), str(first["unit"])), "min", "none", "inference",
             f"batch size {int(bs)}", "nasbench_hardware", False,
             f"{metric} per forward pass of a batch of {int(bs)} on {first['device']} "
             f"({first['toolchain']}); {method}; {int((~np.isnan(col)).sum())} of {len(keys)} "
@@ -144,3 +144,48 @@ def _aliases(
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+class HardwareRecipe(Recipe):
+    """Our own hardware measurements: columns joined to the accuracy tables they belong to,
+    plus the long ``hardware`` SQL view with every row (analytic estimates included)."""
+
+    name = "nasbench_hardware"
+
+    def __init__(self, folder: Path = HARDWARE_DIR) -> None:
+        self.files = hardware_files(folder)
+        self._rows: pd.DataFrame | None = None
+
+    def sources(self) -> dict[str, dict[str, Any]]:
+        return {self.name: hardware_source(self.files)} if self.files else {}
+
+    def rows(self) -> pd.DataFrame:
+        """Every measured row plus the analytic estimates (read once per build)."""
+        if self._rows is None:
+            import pandas as pd
+
+            self._rows = pd.concat([load_hardware(self.files), estimated_rows()],
+                                   ignore_index=True)
+        return self._rows
+
+    def augment(self, data: TableData) -> None:
+        from nasbench.spaces import get_space
+
+        if data.source != "measured":
+            return
+        rows = self.rows()
+        sel = rows[(rows["space"] == data.space) & (rows["dataset"] == data.dataset)]
+        if sel.empty:
+            return
+        cols, infos, aliases = hardware_columns(sel, get_space(data.space), data.dataset,
+                                                data.keys)
+        present = ~np.all(np.isnan(np.stack(list(data.values.values()))), axis=0)
+        for name, col in cols.items():
+            data.values[name] = np.where(present, col[:, None], np.nan)
+        data.metrics.update(infos)
+        data.aliases.update(aliases)
+        if cols and self.files:
+            data.sources.append((self.name, data.dataset))
+
+    def extra_tables(self) -> dict[str, Any]:
+        return {"hardware": self.rows().reset_index(drop=True)}

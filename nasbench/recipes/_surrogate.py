@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from nasbench._metrics import MetricInfo
-from nasbench.recipes._base import MANIFEST_PATH, TableData, sha256_of
+from nasbench.recipes._base import DATA_DIR, Recipe, TableData, TableSpec, sha256_of
+from nasbench.store._metrics import MetricInfo
 
-SURROGATE_DIR = MANIFEST_PATH.parents[1] / "surrogates"
+SURROGATE_DIR = DATA_DIR / "surrogates"
 NOISE_SUFFIX = "__noise_std"
 
 
@@ -80,9 +80,43 @@ def load_surrogate(
                     f"RMSE {rmse:.4g}")
             direction = ref.get("direction", "max")
         values[name] = col[:, None]
-        infos[name] = MetricInfo(name, ref.get("unit", ""), direction, ref.get("split", ""),
-                                 ref.get("budget", ""), "nasbench_surrogate", False, desc)
+        infos[name] = MetricInfo(name, ref.get("unit", ""), direction, ref.get("split", "none"),
+                                 ref.get("protocol", ""), ref.get("budget", ""),
+                                 "nasbench_surrogate", False, desc,
+                                 baseline=ref.get("baseline", "mean"),
+                                 schedule=ref.get("schedule", ""))
     data = TableData(space, dataset, keys, values, infos, [("nasbench_surrogate", folder.name)],
                      source="surrogate", model_id=model_id)
     data.space_options = dict(space_options)
     return data.sort()
+
+
+class SurrogateRecipe(Recipe):
+    """Surrogate tables: the folders shipped in the package plus the user's own, built with
+    ``nasbench surrogates build`` into ``<store home>/surrogates/`` (a user folder of the same
+    name wins)."""
+
+    name = "nasbench_surrogate"
+
+    def __init__(self, folders: list[Path]) -> None:
+        by_name = {f.name: f for f in folders}  # later folders (the user's) win
+        self.folders = [by_name[n] for n in sorted(by_name)]
+
+    @classmethod
+    def for_home(cls, home: Path | None) -> SurrogateRecipe:
+        folders = surrogate_folders()
+        if home is not None:
+            folders += surrogate_folders(Path(home) / "surrogates")
+        return cls(folders)
+
+    def sources(self) -> dict[str, dict[str, Any]]:
+        return {self.name: surrogate_source(self.folders)} if self.folders else {}
+
+    def tables(self) -> list[TableSpec]:
+        return [TableSpec(*f.name.split("__", 1), source="surrogate") for f in self.folders]
+
+    def load(self, spec: TableSpec, built: dict[TableSpec, dict[str, Any]]) -> TableData:
+        folder = next(f for f in self.folders if f.name == f"{spec.space}__{spec.dataset}")
+        twin = built.get(TableSpec(spec.space, spec.dataset), {})
+        return load_surrogate(folder, twin.get("metric_info", {}),
+                              twin.get("space_options", {}))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,9 +16,10 @@ from nasbench.hardware import (
     read_hardware_tables,
     repeatability,
 )
+from nasbench.recipes._hardware import HARDWARE_DIR
 from nasbench.spaces import get_space
 
-DATA = Path(__file__).parents[2] / "data" / "hardware"
+DATA = HARDWARE_DIR
 H100 = "cuda:NVIDIA H100 80GB HBM3"
 
 

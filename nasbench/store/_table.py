@@ -31,9 +31,10 @@ class Table:
     times in seconds, parameters in millions.
     """
 
-    def __init__(self, build_path: Path, entry: dict[str, Any]) -> None:
+    def __init__(self, build_path: Path, entry: dict[str, Any], *, ref: Any = None) -> None:
         from nasbench.spaces import SPACES, get_space
 
+        self._ref = ref  # keeps the build referenced while the table lives (see Store)
         self.space_name: str = entry["space"]
         self.dataset: str = entry["dataset"]
         #: ``"measured"`` or ``"surrogate"``; a surrogate table also has :attr:`model_id`.
@@ -243,7 +244,7 @@ class Table:
         """
         import pandas as pd
 
-        from nasbench._pareto import non_dominated
+        from nasbench.store._pareto import non_dominated
 
         if len(objectives) < 1:
             raise ValueError("The 'objectives' parameter of pareto must name at least one "
@@ -343,8 +344,8 @@ class SurrogateTable(Table):
     seed per arch in the training table) are returned unchanged.
     """
 
-    def __init__(self, build_path: Path, entry: dict[str, Any]) -> None:
-        super().__init__(build_path, entry)
+    def __init__(self, build_path: Path, entry: dict[str, Any], *, ref: Any = None) -> None:
+        super().__init__(build_path, entry, ref=ref)
         self._noise_of = {j: self._col[f"{m}__noise_std"] for j, m in enumerate(self.metrics)
                           if f"{m}__noise_std" in self._col}
 

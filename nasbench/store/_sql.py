@@ -38,14 +38,15 @@ def connect(path: Path, catalog: dict[str, Any]) -> duckdb.DuckDBPyConnection:
         if e.get("source", "measured") != "measured":
             name += "_" + e["source"]
         metrics = ", ".join(f"avg({_q(m)}) AS {_q(m)}" for m in e["metrics"])
+        keys = "arch_id, arch" + (", official_index" if e.get("official_index") else "")
         con.execute(f"CREATE VIEW {_q(name + '_seeds')} AS SELECT * FROM read_parquet('{file}')")
         con.execute(
-            f"CREATE VIEW {_q(name)} AS SELECT arch_id, arch, {metrics}, count(*) AS n_seeds "
-            f"FROM {_q(name + '_seeds')} GROUP BY arch_id, arch"
+            f"CREATE VIEW {_q(name)} AS SELECT {keys}, {metrics}, count(*) AS n_seeds "
+            f"FROM {_q(name + '_seeds')} GROUP BY {keys}"
         )
-    if "hardware" in catalog:
-        file = str((path / catalog["hardware"]["parquet"]).resolve()).replace("'", "''")
-        con.execute(f"CREATE VIEW hardware AS SELECT * FROM read_parquet('{file}')")
+    for name, extra in catalog.get("extras", {}).items():
+        file = str((path / extra["parquet"]).resolve()).replace("'", "''")
+        con.execute(f"CREATE VIEW {_q(name)} AS SELECT * FROM read_parquet('{file}')")
     _catalog_tables(con, catalog)
     # Only the build folder stays readable; the statement guard in run_select blocks writes.
     root = str(path.resolve()).replace("'", "''")
@@ -59,8 +60,8 @@ def _catalog_tables(con: duckdb.DuckDBPyConnection, catalog: dict[str, Any]) -> 
     con.execute("CREATE TABLE catalog_tables (space VARCHAR, dataset VARCHAR, source VARCHAR, "
                 "view VARCHAR, n_archs BIGINT, n_rows BIGINT, n_seeds INTEGER, model_id VARCHAR)")
     con.execute("CREATE TABLE catalog_metrics (space VARCHAR, dataset VARCHAR, source VARCHAR, "
-                "metric VARCHAR, "
-                "unit VARCHAR, direction VARCHAR, split VARCHAR, budget VARCHAR, "
+                "metric VARCHAR, unit VARCHAR, direction VARCHAR, split VARCHAR, "
+                "protocol VARCHAR, budget VARCHAR, schedule VARCHAR, baseline VARCHAR, "
                 "data_source VARCHAR, per_seed BOOLEAN, description VARCHAR)")
     con.execute("CREATE TABLE catalog_sources (source VARCHAR, package VARCHAR, "
                 "version VARCHAR, dataset VARCHAR, sha256 VARCHAR, licence VARCHAR, "
@@ -73,9 +74,11 @@ def _catalog_tables(con: duckdb.DuckDBPyConnection, catalog: dict[str, Any]) -> 
                      e["n_seeds"], e.get("model_id")])
         for m in e["metrics"]:
             i = e["metric_info"][m]
-            con.execute("INSERT INTO catalog_metrics VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
-                        [e["space"], e["dataset"], source, m, i["unit"], i["direction"], i["split"],
-                         i["budget"], i["source"], i["per_seed"], i["description"]])
+            con.execute("INSERT INTO catalog_metrics VALUES "
+                        "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
+                        [e["space"], e["dataset"], source, m, i["unit"], i["direction"],
+                         i["split"], i["protocol"], i["budget"], i["schedule"], i["baseline"],
+                         i["source"], i["per_seed"], i["description"]])
     for key, s in catalog["sources"].items():
         for dataset, f in s["files"].items():
             con.execute("INSERT INTO catalog_sources VALUES ($1,$2,$3,$4,$5,$6,$7)",

@@ -1,9 +1,15 @@
-"""The store: a built set of tables, opened read-only."""
+"""The store: a built set of tables, opened read-only.
+
+Contract: :func:`open` returns a :class:`Store` on the current build of a home, building it
+first when it is missing or has an older schema (one notice line on stderr). A ``Store``
+reads one immutable build for its whole life and holds a reference to it, so no rebuild, in
+any process, deletes it while the store (or any table opened from it) is alive.
+"""
 
 from __future__ import annotations
 
-import json
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,24 +21,22 @@ from nasbench.errors import (
     UnknownSpaceError,
     unknown_choice_message,
 )
+from nasbench.store._catalog import (
+    SCHEMA_VERSION,
+    current_build,
+    default_home,
+    read_catalog,
+    schema_of,
+)
+from nasbench.store._lifecycle import BuildRef
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from nasbench._table import Table
+    from nasbench.store._table import Table
 
-SCHEMA_VERSION = 2
 _DATASET_ALIASES = {"imagenet": "imagenet16-120", "imagenet16": "imagenet16-120",
                     "imagenet16_120": "imagenet16-120"}
-
-
-def default_home() -> Path:
-    """``$NASBENCH_HOME`` if set, else ``$XDG_CACHE_HOME/nasbench`` (``~/.cache/nasbench``)."""
-    env = os.environ.get("NASBENCH_HOME")
-    if env:
-        return Path(env).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "nasbench"
 
 
 def open(  # noqa: A001 - the public name is part of the API contract
@@ -43,15 +47,23 @@ def open(  # noqa: A001 - the public name is part of the API contract
     """Open the store read-only.
 
     Args:
-        home: store home; defaults to :func:`default_home`.
+        home: store home; defaults to :func:`default_home` (``$NASBENCH_HOME`` or
+            ``~/.cache/nasbench``).
         build: ``None`` (default) builds the store from the installed data packages if it is
-            missing; ``False`` raises :class:`StoreNotFoundError` instead; ``True`` always runs
-            the (idempotent) build first.
+            missing or was written by an older schema; ``False`` raises
+            :class:`StoreNotFoundError` instead; ``True`` always runs the (idempotent) build
+            first.
     """
     root = Path(home) if home is not None else default_home()
-    current = root / "CURRENT"
-    if build or (build is None and not current.exists()):
-        from nasbench._build import build as run_build
+    if build is None:
+        version = schema_of(root)
+        if version is not None and version != SCHEMA_VERSION:
+            print(f"nasbench: the store at {root} has schema version {version}; this nasbench "
+                  f"reads {SCHEMA_VERSION}. Rebuilding it (one time) ...", file=sys.stderr,
+                  flush=True)
+        build = version != SCHEMA_VERSION
+    if build:
+        from nasbench.store._build import build as run_build
 
         run_build(root)
     return Store(root)
@@ -66,24 +78,23 @@ class Store:
 
     def __init__(self, home: str | os.PathLike[str]) -> None:
         self.home = Path(home)
-        current = self.home / "CURRENT"
-        if not current.exists():
+        build_id = current_build(self.home)
+        if build_id is None:
             raise StoreNotFoundError(
                 f"No nasbench store at {self.home}. Build it with `nasbench build` "
                 f"(or nasbench.open(build=True)); set NASBENCH_HOME to use another location."
             )
-        self.path = self.home / "builds" / current.read_text().strip()
-        try:
-            self.catalog: dict[str, Any] = json.loads((self.path / "catalog.json").read_text())
-        except (OSError, ValueError) as exc:
-            raise StoreError(
-                f"Store at {self.path} is unreadable ({exc}); run `nasbench build`."
-            ) from None
+        self.path = self.home / "builds" / build_id
+        # Reference the build before reading it: from here on no rebuild may delete it.
+        self._ref = BuildRef(self.home, build_id)
+        self.catalog: dict[str, Any] = read_catalog(self.path)
         version = self.catalog.get("schema_version")
         if version != SCHEMA_VERSION:
+            self._ref.release()
             raise StoreError(
                 f"Store at {self.path} has schema version {version}, this nasbench reads "
-                f"{SCHEMA_VERSION}; rebuild it with `nasbench build`."
+                f"{SCHEMA_VERSION}; rebuild it with `nasbench build` (nasbench.open() does it "
+                "for you)."
             )
         self._entries = {(e["space"], e["dataset"], e.get("source", "measured")): e
                          for e in self.catalog["tables"]}
@@ -129,10 +140,10 @@ class Store:
                 f"source for table {space}/{key[1]}:", source, have))
         table = self._tables.get(key)
         if table is None:
-            from nasbench._table import SurrogateTable, Table
+            from nasbench.store._table import SurrogateTable, Table
 
             cls = SurrogateTable if source == "surrogate" else Table
-            table = cls(self.path, self._entries[key])
+            table = cls(self.path, self._entries[key], ref=self._ref)
             self._tables[key] = table
         return table
 
@@ -162,16 +173,17 @@ class Store:
         becomes ``_``. ``catalog_tables``, ``catalog_metrics`` and ``catalog_sources`` describe
         the store. Values are bound as parameters (``$1``, ``$2``...), never formatted in.
         """
-        from nasbench._sql import run_select
+        from nasbench.store._sql import run_select
 
         if self._con is None:
-            from nasbench._sql import connect
+            from nasbench.store._sql import connect
 
             self._con = connect(self.path, self.catalog)
         return run_select(self._con, query, params)
 
     def close(self) -> None:
-        """Close the DuckDB connection, if one was opened."""
+        """Close the DuckDB connection, if one was opened. Tables opened from this store
+        keep the build referenced until they are garbage collected."""
         if self._con is not None:
             self._con.close()
             self._con = None
