@@ -1,9 +1,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-export NASBENCH_HOME ?= $(CURDIR)/.nasbench_home
 
-.PHONY: demo test setup setup-dev lint bench clean
+.PHONY: demo test setup setup-dev lint bench check-dist clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +28,11 @@ lint: setup-dev
 	$(VENV)/bin/ruff check nasbench tests benchmarks
 	$(VENV)/bin/mypy
 
+check-dist: setup-dev
+	PY=$(PY) scripts/check_dist.sh
+
 bench: setup
 	$(PY) benchmarks/bench_query.py
 
 clean:
-	rm -rf $(VENV) .nasbench_home
+	rm -rf $(VENV) build dist *.egg-info
