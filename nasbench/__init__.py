@@ -13,6 +13,7 @@ from __future__ import annotations
 from nasbench.errors import (
     InvalidArchitectureError,
     NasbenchError,
+    StoreError,
     StoreNotFoundError,
     UnknownDatasetError,
     UnknownMetricError,
@@ -26,6 +27,7 @@ __all__ = [
     "InvalidArchitectureError",
     "NasbenchError",
     "Store",
+    "StoreError",
     "StoreNotFoundError",
     "Table",
     "UnknownDatasetError",

@@ -87,6 +87,10 @@ class TableData:
             (-1 where it has none), or ``None`` if the benchmark defines no index.
         curves: column -> per-epoch values, shape (n_archs, n_seeds, n_epochs), NaN padded.
             Stored in files of their own and loaded only by ``Table.curve``.
+        main_metrics: the columns shown by default (CLI ``query``); empty means the first
+            four.
+        lacks: metric names users ask for that this source does not have -> why, and where
+            to get them (shown instead of a "did you mean" guess).
     """
 
     space: str
@@ -101,6 +105,8 @@ class TableData:
     space_options: dict[str, Any] = field(default_factory=dict)
     official_index: np.ndarray | None = None
     curves: dict[str, np.ndarray] = field(default_factory=dict)
+    main_metrics: list[str] = field(default_factory=list)
+    lacks: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_seeds(self) -> int:

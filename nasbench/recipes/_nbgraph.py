@@ -47,8 +47,12 @@ def load_nbgraph(dataset: str) -> TableData:
         "latency": col("latency", 1.0),
         "params": col("para", 1.0),
     }
+    why = ("NAS-Bench-Graph's light files (nas-bench-graph 1.4.0) hold validation and test "
+           "scores, latency and parameters only; training curves are in its full .bench files, "
+           "which this nasbench version cannot import yet")
     data = TableData("nbgraph", dataset, keys, values, nbgraph_metrics(dataset),
-                     [("nasbench_graph", dataset)])
+                     [("nasbench_graph", dataset)],
+                     lacks=dict.fromkeys(("train_acc", "val_loss", "train_loss"), why))
     if dataset == "proteins":  # the proteins benchmark uses five of the nine ops
         from nasbench.spaces import PROTEINS_OPS
 

@@ -52,12 +52,12 @@ def build(
             sources.update(recipe.sources())
         build_id = _build_id(sources)
         final = root / "builds" / build_id
-        if final.joinpath("catalog.json").exists() and not force:
+        if _usable(final) and not force:
             _set_current(root, build_id)
             collect_garbage(root, keep=_kept(root, build_id))
             say(f"store up to date: {final}")
             return final
-        if force:
+        if force or final.exists():  # forced, or an unusable folder holds the name
             build_id = f"{build_id}-{time.time_ns()}"
             final = root / "builds" / build_id
         work = root / "builds" / f"{build_id}{PARTIAL}"
@@ -90,6 +90,15 @@ def build(
         return final
 
 
+def _usable(final: Path) -> bool:
+    """Whether ``final`` is a complete build of this schema (a readable catalog)."""
+    try:
+        catalog = json.loads((final / "catalog.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return bool(catalog.get("schema_version") == SCHEMA_VERSION)
+
+
 def _kept(root: Path, build_id: str) -> set[str]:
     previous = (root / "PREVIOUS").read_text().strip() if (root / "PREVIOUS").exists() else ""
     return {build_id, previous} - {""}
@@ -120,7 +129,8 @@ def _build_table(
 
 
 def write_table(work: Path, data: TableData) -> dict[str, Any]:
-    """Write one table as Parquet + numpy mirror under ``work``; return its catalog entry."""
+    """Write one table as Parquet + numpy mirror + arch string forms under ``work``; return
+    its catalog entry."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -134,12 +144,15 @@ def write_table(work: Path, data: TableData) -> dict[str, Any]:
                          f"(undeclared: {sorted(set(data.values) - set(names))}, "
                          f"without values: {missing}).")
     values = np.stack([data.values[m] for m in names])  # (M, n, S)
-    arch = np.array([space.to_string(space.from_key(int(k))) for k in data.keys])
+    stem = _stem(TableSpec(data.space, data.dataset, data.source))
+    arr = Path("arrays") / data.space / stem
+    strings = _write_string_forms(work, space, data.keys)
+    arch = _string_forms(space, data.keys)["arch"]
     present = ~np.all(np.isnan(values), axis=0)  # (n, S): rows that exist
     arch_idx, seed_idx = np.nonzero(present)
     columns = {
         "arch_id": pa.array(data.keys[arch_idx], pa.int64()),
-        "arch": pa.array(arch[arch_idx], pa.string()),
+        "arch": pa.array(arch, pa.string()).take(pa.array(arch_idx)),
         "seed": pa.array(seed_idx.astype(np.int16), pa.int16()),
     }
     if data.official_index is not None:
@@ -151,14 +164,12 @@ def write_table(work: Path, data: TableData) -> dict[str, Any]:
     meta = {b"nasbench.schema_version": str(SCHEMA_VERSION).encode(),
             b"nasbench.space": data.space.encode(), b"nasbench.dataset": data.dataset.encode()}
     table = pa.table(columns).replace_schema_metadata(meta)
-    stem = _stem(TableSpec(data.space, data.dataset, data.source))
     rel = Path("tables") / data.space / f"{stem}.parquet"
-    arr = Path("arrays") / data.space / stem
     atomic_with(work / rel, lambda p: pq.write_table(table, p, compression="zstd"))
     with np.errstate(invalid="ignore", divide="ignore"):  # archs lacking a metric stay NaN
         mean = np.where(np.isnan(values), 0.0, values).sum(axis=2) / (~np.isnan(values)).sum(axis=2)
     arrays: list[tuple[str, np.ndarray]] = [("keys", data.keys), ("values", values),
-                                            ("mean", mean), ("arch", arch)]
+                                            ("mean", mean)]
     if data.official_index is not None:
         arrays.append(("official", np.asarray(data.official_index, dtype=np.int64)))
     for suffix, array in arrays:
@@ -188,10 +199,66 @@ def write_table(work: Path, data: TableData) -> dict[str, Any]:
         "aliases": dict(data.aliases),
         "space_options": dict(data.space_options),
         "official_index": data.official_index is not None,
+        "main_metrics": [m for m in data.main_metrics if m in data.metrics] or names[:4],
+        "lacks": dict(data.lacks),
         "curves": curves,
         "parquet": str(rel),
         "arrays": str(arr),
+        "strings": strings,
     }
+
+
+#: String forms of each key set, computed once per build process (tables of one space
+#: usually share their keys): (space, keys digest) -> form -> strings in row order.
+_FORMS: dict[tuple[str, str], dict[str, list[str]]] = {}
+
+
+def _keys_digest(space: Any, keys: np.ndarray) -> str:
+    h = hashlib.sha256(f"{space.name};".encode())
+    h.update(np.ascontiguousarray(keys, dtype="<i8").tobytes())
+    return h.hexdigest()[:16]
+
+
+def _string_forms(space: Any, keys: np.ndarray) -> dict[str, list[str]]:
+    """Every string form of the archs of ``keys`` that the query fast path resolves.
+
+    ``arch`` (first) is the canonical string (``space.to_string``; NB201's official
+    ``|op~0|+...|`` string); ``index`` is the index string (NB201's ``"421211"``, FCNet's
+    9-digit key) where the space has one. Forms never share a string.
+    """
+    cache_key = (space.name, _keys_digest(space, keys))
+    forms = _FORMS.get(cache_key)
+    if forms is None:
+        archs = [space.from_key(int(k)) for k in keys]
+        forms = {"arch": [space.to_string(a) for a in archs]}
+        to_index = getattr(space, "to_index_string", None)
+        if to_index is not None:
+            forms["index"] = [to_index(a) for a in archs]
+        seen: set[str] = set()
+        for name, strings in forms.items():
+            if any("\n" in s for s in strings):
+                raise ValueError(f"Space {space.name}: a {name} string contains a newline.")
+            seen.update(strings)
+        if len(seen) != len(keys) * len(forms):
+            raise ValueError(f"Space {space.name}: the string forms {list(forms)} are not "
+                             "distinct across archs and forms.")
+        if len(_FORMS) >= 8:
+            _FORMS.clear()
+        _FORMS[cache_key] = forms
+    return forms
+
+
+def _write_string_forms(work: Path, space: Any, keys: np.ndarray) -> dict[str, str]:
+    """Write each string form as UTF-8 text, one arch per line in row order, shared by the
+    tables of the build that have the same keys; returns form -> path in the build."""
+    digest = _keys_digest(space, keys)
+    out = {}
+    for name, strings in _string_forms(space, keys).items():
+        rel = Path("arrays") / space.name / "strings" / f"{digest}.{name}.txt"
+        if not (work / rel).exists():
+            atomic_write(work / rel, "".join(s + "\n" for s in strings))
+        out[name] = str(rel)
+    return out
 
 
 def _write_npy(target: Path, array: np.ndarray) -> None:

@@ -35,6 +35,7 @@ def check_search_space(space: SearchSpace, n: int = 200, seed: int = 0) -> None:
         _check_canonical(space, a)
         _check_neighbours(space, a, keys)
         _check_graph(space, a)
+    _check_named_encodings(space, archs[: max(1, min(len(archs), 50))])
     _check_rejects_garbage(space)
 
 
@@ -68,6 +69,36 @@ def _check_encodings(space: SearchSpace, a: Any) -> None:
     k = space.key(a)
     _require(isinstance(k, int), f"key({a!r}) returned {type(k).__name__}, not int")
     _require(space.from_key(k) == a, f"from_key(key({a!r})) == {space.from_key(k)!r}")
+
+
+def _check_named_encodings(space: SearchSpace, archs: list[Any]) -> None:
+    """Every named encoding round-trips, and key_of / keys read it back to the same key."""
+    names = space.encodings
+    _require(isinstance(names, tuple) and all(isinstance(n, str) for n in names),
+             f"{space!r}.encodings must be a tuple of names; got {names!r}")
+    _require(len(set(names)) == len(names), f"{space!r}.encodings has repeated names")
+    for name in names:
+        try:
+            values = [space.encode(a, name) for a in archs]
+        except ImportError:  # the encoding's package is not installed
+            continue
+        for a, v in zip(archs, values, strict=True):
+            back = space.decode(v, name)
+            _require(back == a, f"decode(encode({a!r}, {name!r})) == {back!r}")
+            _require(space.parse(v, encoding=name) == a,
+                     f"parse(encode({a!r}, {name!r}), encoding={name!r}) != {a!r}")
+            _require(space.key_of(v, encoding=name) == space.key(a),
+                     f"key_of(encode({a!r}, {name!r}), encoding={name!r}) != key({a!r})")
+        got = space.keys(values, encoding=name)
+        want = [space.key(a) for a in archs]
+        _require(isinstance(got, np.ndarray) and got.dtype == np.int64 and list(got) == want,
+                 f"{space!r}.keys(..., encoding={name!r}) disagrees with key()")
+    try:
+        space.decode(archs[0], "no such encoding")
+    except InvalidArchitectureError:
+        pass
+    else:
+        raise AssertionError(f"{space!r}.decode accepted an unknown encoding name")
 
 
 def _check_canonical(space: SearchSpace, a: Any) -> None:
