@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,9 +10,10 @@ import nasbench
 
 
 @pytest.fixture(scope="session")
-def store_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    env = os.environ.get("NASBENCH_HOME")
-    home = Path(env) if env else tmp_path_factory.mktemp("nasbench_home")
+def store_home() -> Path:
+    # The one store location users have (``$NASBENCH_HOME`` or ``~/.cache/nasbench``), so
+    # `make demo` then `make test` build once; tests that rebuild use their own folders.
+    home = nasbench.default_home()
     nasbench.open(home, build=True)  # idempotent: reuses an up-to-date build
     return home
 
