@@ -23,6 +23,20 @@ from nasbench.store import Store, Table, default_home, open
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    """``convert``, ``canonical_dataset`` and ``import_benchmark``, imported on first use."""
+    if name in ("convert", "canonical_dataset"):
+        import nasbench.spaces
+
+        return getattr(nasbench.spaces, name)
+    if name == "import_benchmark":
+        from nasbench.importers import import_benchmark
+
+        return import_benchmark
+    raise AttributeError(f"module 'nasbench' has no attribute {name!r}")
+
+
 __all__ = [
     "InvalidArchitectureError",
     "NasbenchError",
@@ -34,6 +48,9 @@ __all__ = [
     "UnknownMetricError",
     "UnknownSpaceError",
     "__version__",
+    "canonical_dataset",
+    "convert",
     "default_home",
+    "import_benchmark",
     "open",
 ]

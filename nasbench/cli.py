@@ -28,12 +28,25 @@ class UsageError(NasbenchError, ValueError):
     """Bad command-line input."""
 
 
-def _parser() -> argparse.ArgumentParser:
+def _common(defaults: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before or after the command name.
+
+    The top-level copy holds the defaults; the subcommands' copies default to SUPPRESS, so
+    an option given before the command is not overwritten by the subparser's default.
+    """
     common = _Parser(add_help=False)
-    common.add_argument("--home", help="store home (default: $NASBENCH_HOME or ~/.cache/nasbench)")
-    common.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    common.add_argument("--home", default=None if defaults else argparse.SUPPRESS,
+                        help="store home (default: $NASBENCH_HOME or ~/.cache/nasbench)")
+    common.add_argument("--format", choices=FORMATS,
+                        default="table" if defaults else argparse.SUPPRESS,
+                        help="output format (table: rounded for reading; csv and json: exact)")
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _common(defaults=False)
     p = _Parser(prog="nasbench", description="Tabular NAS benchmarks: query, SQL, Pareto fronts.",
-                parents=[common])
+                parents=[_common(defaults=True)])
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     s = sub.add_parser("info", parents=[common], help="list tables, or describe one table")
@@ -44,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("space")
     s.add_argument("dataset")
     s.add_argument("archs", nargs="+", help="architectures in any encoding the space accepts")
-    s.add_argument("--metrics", help="comma-separated metric names (default: all)")
+    s.add_argument("--metrics", help="comma-separated metric names, or 'all' (default: the "
+                   "table's main metrics)")
     s.add_argument("--seed", default="mean", help="'mean' (default) or a seed index")
 
     s = sub.add_parser("sql", parents=[common], help="one read-only SELECT over the store")
@@ -74,7 +88,9 @@ def _plugins() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for commands, name in ((("predictors", "surrogates"), "nasbench.predictors._cli"),
                            (("compare",), "nasbench.harness._cli"),
-                           (("profile",), "nasbench.hardware._cli")):
+                           (("profile",), "nasbench.hardware._cli"),
+                           (("convert",), "nasbench.spaces._cli"),
+                           (("import",), "nasbench.importers._cli")):
         try:
             module = importlib.import_module(name)
         except ImportError:  # pragma: no cover - a subpackage that is not installed
@@ -123,12 +139,17 @@ def _run(args: argparse.Namespace) -> None:
 
         run_demo(_open(args, build=None))
         return
-    db = _open(args)
+    db = _open(args, build=None)  # a missing store is built first, with progress lines
     if cmd == "info":
         _emit(_info(db, args.space, args.dataset), args.format)
     elif cmd == "query":
         table = db.table(args.space, args.dataset)
-        metrics = args.metrics.split(",") if args.metrics else None
+        if args.metrics == "all":
+            metrics = None
+        elif args.metrics:
+            metrics = [m.strip() for m in args.metrics.split(",")]
+        else:
+            metrics = table.main_metrics
         seed: str | int = "mean" if args.seed == "mean" else _int(args.seed, "--seed")
         _emit(table.query_many(args.archs, metrics=metrics, seed=seed), args.format)
     elif cmd == "sql":
@@ -177,16 +198,38 @@ def _int(text: str, flag: str) -> int:
 
 
 def _emit(df: pd.DataFrame, fmt: str) -> None:
+    """Print ``df``: csv and json keep every digit (shortest round-trip repr of each
+    float); the table format rounds to 4 significant digits for reading."""
     if fmt == "csv":
-        sys.stdout.write(df.to_csv(index=False))
+        sys.stdout.write(df.to_csv(index=False, float_format=repr))
     elif fmt == "json":
-        sys.stdout.write(json.dumps(json.loads(df.to_json(orient="records")), indent=1) + "\n")
+        records = [{k: _json_value(v) for k, v in row.items()}
+                   for row in df.to_dict(orient="records")]
+        sys.stdout.write(json.dumps(records, indent=1, allow_nan=False) + "\n")
     else:
         import pandas as pd
 
         with pd.option_context("display.max_rows", 200, "display.width", 160,
-                               "display.max_colwidth", 100):
+                               "display.max_colwidth", 100, "display.float_format",
+                               _readable):
             print(df.to_string(index=False))
+
+
+def _readable(x: float) -> str:
+    if x != x:  # NaN
+        return "NaN"
+    if x == 0 or 1e-3 <= abs(x) < 1e6:
+        return f"{x:.4g}" if abs(x) < 1 else f"{x:.{max(0, 4 - len(str(int(abs(x)))))}f}"
+    return f"{x:.3e}"
+
+
+def _json_value(v: Any) -> Any:
+    """A JSON-safe value: NumPy scalars as Python numbers, NaN as null, floats exact."""
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and v != v:
+        return None
+    return v
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,6 +22,7 @@ from nasbench.recipes._base import (
 )
 from nasbench.recipes._fcnet import FCNET
 from nasbench.recipes._hardware import HardwareRecipe
+from nasbench.recipes._imported import ImportedRecipe
 from nasbench.recipes._nb201 import NB201
 from nasbench.recipes._nbgraph import NBGRAPH
 from nasbench.recipes._surrogate import SurrogateRecipe
@@ -31,13 +32,16 @@ PACKAGE_RECIPES: tuple[PackageRecipe, ...] = (NB201, NBGRAPH, FCNET)
 
 
 def default_recipes(home: Path | None = None) -> list[Recipe]:
-    """Every recipe a build runs, in order: package data, our hardware tables, surrogates.
+    """Every recipe a build runs, in order: package data, the user's imports (joining the
+    package tables or adding tables), our hardware tables, surrogates.
 
     Args:
         home: store home; user-built surrogates in ``<home>/surrogates`` join the list.
     """
-    return [*PACKAGE_RECIPES, HardwareRecipe(), SurrogateRecipe.for_home(home)]
+    taken = {spec for r in PACKAGE_RECIPES for spec in r.tables()}
+    return [*PACKAGE_RECIPES, ImportedRecipe(home, taken), HardwareRecipe(),
+            SurrogateRecipe.for_home(home)]
 
 
-__all__ = ["PACKAGE_RECIPES", "PackageRecipe", "Recipe", "TableData", "TableSpec",
+__all__ = ["PACKAGE_RECIPES", "ImportedRecipe", "PackageRecipe", "Recipe", "TableData", "TableSpec",
            "default_recipes", "load_manifest", "source_path"]

@@ -153,6 +153,7 @@ class Recipe:
     * :meth:`augment` may add columns to a table another recipe made (our hardware
       measurements join the NB201 tables); it must not change existing columns.
     * :meth:`extra_tables` returns long tables exposed as SQL views (name -> DataFrame).
+    * :meth:`notes` returns what the catalog should record about the run (JSON-able).
 
     Recipes never run at query time and never write files; the builder does.
     """
@@ -172,6 +173,11 @@ class Recipe:
         """Add columns to ``data`` (a table of another recipe); default: nothing."""
 
     def extra_tables(self) -> dict[str, Any]:
+        return {}
+
+    def notes(self) -> dict[str, Any]:
+        """What the build should record about this recipe's run (after every table was
+        made), e.g. the mismatches an import found; stored in ``catalog["notes"]``."""
         return {}
 
 

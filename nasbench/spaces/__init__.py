@@ -5,6 +5,10 @@
 >>> nb201.key("421211") == int("421211", 5)
 True
 
+Every space names the encodings it reads and writes (``space.encodings``;
+``space.encode(arch, "naslib")``, ``space.decode(value, "official_index")``,
+:func:`convert`); ``docs/concepts.md`` lists them and the rule for ambiguous input.
+
 Spaces: ``nb201`` (:class:`NB201Space`), ``nbgraph`` (:class:`NBGraphSpace`; archs are
 :class:`NBGraphArch`), ``fcnet`` (:class:`FCNetSpace`). Every space follows the
 :class:`SearchSpace` contract, checked by :func:`nasbench.testing.check_search_space`.
@@ -17,6 +21,8 @@ from typing import Literal, overload
 from nasbench.errors import UnknownSpaceError, unknown_choice_message
 from nasbench.spaces._analognas import from_analognas, load_analognas, to_analognas
 from nasbench.spaces._base import Arch, SearchSpace
+from nasbench.spaces._datasets import canonical_dataset
+from nasbench.spaces._encodings import Encoding, convert
 from nasbench.spaces._fcnet import FCNetSpace
 from nasbench.spaces._nb201 import NB201Space
 from nasbench.spaces._nbgraph import PROTEINS_OPS, NBGraphArch, NBGraphSpace
@@ -24,12 +30,15 @@ from nasbench.spaces._nbgraph import PROTEINS_OPS, NBGraphArch, NBGraphSpace
 __all__ = [
     "SPACES",
     "Arch",
+    "Encoding",
     "FCNetSpace",
     "NB201Space",
     "NBGraphArch",
     "NBGraphSpace",
     "PROTEINS_OPS",
     "SearchSpace",
+    "canonical_dataset",
+    "convert",
     "from_analognas",
     "get_space",
     "load_analognas",

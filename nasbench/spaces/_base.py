@@ -12,13 +12,42 @@ across releases (they are derived from the source benchmark's own indexing).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Hashable, Iterable, Sequence
-from typing import Any
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nasbench.spaces import _encodings
+
+if TYPE_CHECKING:
+    from nasbench.spaces._encodings import Encoding
+
 Arch = Hashable
 _MEMO_CAP = 1 << 20
+
+
+def _holds_numbers(token: Any) -> bool:
+    """True for a tuple with a non-string leaf: its memo entry needs :func:`_exact`."""
+    if not isinstance(token, tuple):
+        return False
+    return any(not isinstance(v, str) and (not isinstance(v, tuple) or _holds_numbers(v))
+               for v in token)
+
+
+def _exact(x: Any) -> bool:
+    """True when every leaf of the tuple ``x`` is exactly an ``int`` or a ``str``.
+
+    A memo hit only says ``x == remembered``; ``True == 1`` and ``1.0 == 1``, so other
+    leaves (bools, floats, numpy scalars) go back through :meth:`SearchSpace.key`.
+    """
+    for v in x:
+        c = v.__class__
+        if c is int or c is str:
+            continue
+        if isinstance(v, tuple) and _exact(v):
+            continue
+        return False
+    return True
 
 
 class SearchSpace(ABC):
@@ -48,8 +77,12 @@ class SearchSpace(ABC):
     merges_isomorphic: bool = False
 
     @abstractmethod
-    def parse(self, x: Any) -> Arch:
-        """Turn any accepted encoding into the canonical arch value."""
+    def parse(self, x: Any, encoding: str | None = None) -> Arch:
+        """Turn any accepted encoding into the canonical arch value.
+
+        Without ``encoding`` only the space's documented bare forms are read; with it,
+        ``x`` is read as that named encoding (one of :attr:`encodings`), as :meth:`decode`.
+        """
 
     @abstractmethod
     def to_string(self, arch: Arch) -> str:
@@ -81,19 +114,49 @@ class SearchSpace(ABC):
 
     # ---- provided on top of the abstract methods; override for speed -------------------
 
-    def key_of(self, x: Any) -> int:
+    # ---- named encodings --------------------------------------------------------------
+
+    def _codecs(self) -> Mapping[str, Encoding]:
+        """``{name: Encoding}`` of this space (override); see ``_encodings``."""
+        return {}
+
+    @property
+    def encodings(self) -> tuple[str, ...]:
+        """Names of the encodings :meth:`encode` writes and :meth:`decode` reads."""
+        return tuple(self._codecs())
+
+    def encode(self, arch: Any, encoding: str) -> Any:
+        """``arch`` (any bare encoding) written in the named ``encoding``."""
+        return _encodings.encode(self, arch, encoding)
+
+    def decode(self, value: Any, encoding: str | None = None) -> Arch:
+        """The arch of ``value`` read as ``encoding`` (None: the bare forms, as :meth:`parse`)."""
+        if encoding is None:
+            return self.parse(value)
+        return _encodings.decode(self, value, encoding)
+
+    # ---- keys ---------------------------------------------------------------------------
+
+    def key_of(self, x: Any, encoding: str | None = None) -> int:
         """:meth:`key` of any encoding, memoised for hashable encodings (the query hot path).
 
-        Only encodings that parsed successfully are remembered, at most ``_MEMO_CAP`` of
-        them, so bad input always reaches :meth:`parse` and its error message.
+        ``encoding`` names the encoding of ``x`` (see :attr:`encodings`); None reads the bare
+        forms. Only encodings that parsed successfully are remembered, at most ``_MEMO_CAP``
+        of them, so bad input always reaches :meth:`parse` and its error message. A
+        remembered tuple holding numbers is trusted only for an input whose numbers are
+        exact ``int`` (``True == 1`` in Python, but a bool is never an index).
         """
+        if encoding is not None:
+            return self.key(self.decode(x, encoding))
         memo = self.__dict__.get("_key_memo")
         if memo is None:
             memo = self.__dict__["_key_memo"] = {}
         try:
-            return memo[x]  # type: ignore[no-any-return]
+            k = memo[x]
         except KeyError:
-            token = x
+            token = x if type(x).__hash__ is not object.__hash__ else self._memo_token(x)
+            if token is None:  # hashed by identity (a mutable object): never remembered
+                return self.key(x)
         except TypeError:  # unhashable (dict, list): memoise under a hashable stand-in
             token = self._memo_token(x)
             if token is None:
@@ -103,10 +166,19 @@ class SearchSpace(ABC):
             except TypeError:
                 return self.key(x)
             if hit is not None:
-                return hit  # type: ignore[no-any-return]
+                if hit >= 0:
+                    return hit  # type: ignore[no-any-return]
+                return ~hit if _exact(token) else self.key(x)  # type: ignore[no-any-return]
+        else:
+            if k >= 0:
+                return k  # type: ignore[no-any-return]
+            for v in x:  # inline _exact for the flat int tuples of NB201 and FCNet
+                if v.__class__ is not int:
+                    return ~k if _exact(x) else self.key(x)  # type: ignore[no-any-return]
+            return ~k  # type: ignore[no-any-return]
         k = self.key(x)
         if len(memo) < _MEMO_CAP:
-            memo[token] = k
+            memo[token] = ~k if _holds_numbers(token) else k
         return k
 
     def _memo_token(self, x: Any) -> Hashable | None:
@@ -116,15 +188,26 @@ class SearchSpace(ABC):
         """
         return None
 
-    def keys(self, archs: Iterable[Any]) -> np.ndarray:
-        """Vectorised :meth:`key` over any encodings; returns an ``int64`` array, shape (n,)."""
+    def keys(self, archs: Iterable[Any], encoding: str | None = None) -> np.ndarray:
+        """Vectorised :meth:`key` over any encodings; returns an ``int64`` array, shape (n,).
+
+        ``encoding`` names the encoding of every item (None: the bare forms).
+        """
+        if encoding is not None:
+            return _encodings.decode_keys(self, archs, encoding)
         items = archs if isinstance(archs, (list, tuple)) else list(archs)
         memo = self.__dict__.get("_key_memo")
         if memo:
             try:  # all seen before: one dict look-up each
-                return np.array([memo[a] for a in items], dtype=np.int64)
+                out = np.array([memo[a] for a in items], dtype=np.int64)
             except (KeyError, TypeError):
                 pass
+            else:
+                if not out.size or out.min() >= 0:
+                    return out
+                for i in np.flatnonzero(out < 0).tolist():  # remembered numeric tuples
+                    out[i] = ~out[i] if _exact(items[i]) else self.key(items[i])
+                return out
         key_of = self.key_of
         return np.fromiter((key_of(a) for a in items), dtype=np.int64, count=len(items))
 

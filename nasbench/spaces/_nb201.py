@@ -11,12 +11,13 @@ keys; it maps a cell to its class representative (see ``_nb201_iso``).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from nasbench.errors import InvalidArchitectureError, unknown_choice_message
-from nasbench.spaces import _analognas, _nb201_iso
+from nasbench.spaces import _analognas, _nb201_codecs, _nb201_iso
 from nasbench.spaces._base import SearchSpace
 from nasbench.spaces._common import (
     check_index,
@@ -31,8 +32,9 @@ from nasbench.spaces._common import (
 OPS = _nb201_iso.OPS
 EDGES = _nb201_iso.EDGES
 N_ARCHS = 5**6
-_ACCEPTED = ("the official string '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|', a 6-digit index "
-             "string such as '421211', or a sequence of 6 op names or op indices")
+_ACCEPTED = ("the official string '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|', a 6-digit op-digit "
+             "string such as '421211', or a sequence of 6 op names or op indices; other "
+             "encodings (official_index, arch_id, naslib, matrix, ...) with encoding=")
 
 
 def _edge_name(e: int) -> str:
@@ -49,7 +51,8 @@ def _fast_tuple(x: tuple[Any, ...]) -> tuple[int, ...] | None:
         out = tuple([_FAST_INDEX[v] for v in x])
     except (KeyError, TypeError):
         return None
-    return None if any(type(v) is bool for v in x) else out
+    # True == 1 and 1.0 == 1 as dict keys; only exact ints and names take the fast path
+    return out if all(type(v) is int or type(v) is str for v in x) else None
 
 
 class NB201Space(SearchSpace):
@@ -61,14 +64,23 @@ class NB201Space(SearchSpace):
 
     # ---- parsing ------------------------------------------------------------------------
 
-    def parse(self, x: Any) -> tuple[int, ...]:
-        """Arch tuple from the official string, a 6-digit index string, op names or indices."""
+    def parse(self, x: Any, encoding: str | None = None) -> tuple[int, ...]:
+        """Arch tuple from the official string, a 6-digit op-digit string, op names or indices.
+
+        ``encoding`` reads ``x`` as a named encoding instead (see :attr:`encodings`, e.g.
+        ``"official_index"``, ``"naslib"``). A bare int is refused (official index or
+        arch_id?), as is an all-digit string other than the 6-digit op-digit form.
+        """
+        if encoding is not None:
+            return self.decode(x, encoding)  # type: ignore[return-value]
         if type(x) is tuple and len(x) == 6:
             fast = _fast_tuple(x)
             if fast is not None:
                 return fast
         if isinstance(x, str):
             return self._parse_string(x)
+        if _nb201_codecs.is_int_input(x):
+            raise _nb201_codecs.ambiguous_int(x)
         if isinstance(x, (list, tuple, np.ndarray)):
             if isinstance(x, np.ndarray) and x.ndim != 1:
                 raise not_parseable("NB201", x, _ACCEPTED)
@@ -84,18 +96,20 @@ class NB201Space(SearchSpace):
     def _parse_string(self, text: str) -> tuple[int, ...]:
         s = text.strip()
         lead = len(text) - len(text.lstrip())
-        if len(s) == 6 and s.isascii() and s.isdigit():
+        if s.isascii() and s.isdigit():
+            if len(s) != 6:
+                raise _nb201_codecs.ambiguous_digits(
+                    text, f"it has {len(s)} digits, not the 6 of the op-digit form.")
             for i, c in enumerate(s):
                 if c > "4":
-                    raise InvalidArchitectureError(
-                        f"Bad NB201 index string {text!r}: character {lead + i} ({_edge_name(i)}) "
-                        f"is {c!r}; op indices are 0..4 ({', '.join(OPS)})."
-                    )
+                    raise _nb201_codecs.ambiguous_digits(
+                        text, f"character {lead + i} ({_edge_name(i)}) is {c!r}; op indices "
+                              f"are 0..4 ({', '.join(OPS)}).")
             return tuple(ord(c) - 48 for c in s)
         if not s.startswith("|"):
             raise InvalidArchitectureError(
                 f"Cannot read {short(text)} as an NB201 architecture: it is neither the official "
-                "string (starting with '|') nor a 6-digit index string. Accepted: "
+                "string (starting with '|') nor a 6-digit op-digit string. Accepted: "
                 f"{_ACCEPTED}."
             )
         return _OfficialParser(s, text, lead).run()
@@ -132,12 +146,31 @@ class NB201Space(SearchSpace):
             digits.append(d)
         return tuple(reversed(digits))
 
-    def keys(self, archs: Any) -> np.ndarray:
-        """Keys of many archs (any encodings, or an int array of shape (n, 6)): int64, (n,)."""
+    def keys(self, archs: Any, encoding: str | None = None) -> np.ndarray:
+        """Keys of many archs (any encodings, or an int array of shape (n, 6)): int64, (n,).
+
+        ``encoding`` names the encoding of every item (e.g. ``"official_index"``: an int
+        array of official indices is mapped in one vectorised step).
+        """
+        if encoding is not None:
+            return super().keys(archs, encoding)
         rows = index_rows(archs, 6)
         if rows is None:
             return super().keys(archs)
         return radix_keys(rows, (5,) * 6, f"op indices are 0..4 ({', '.join(OPS)})")
+
+    # ---- named encodings ----------------------------------------------------------------
+
+    def _codecs(self) -> Mapping[str, Any]:
+        return _nb201_codecs.CODECS
+
+    def to_official_index(self, arch: Any) -> int:
+        """NAS-Bench-201 / NATS-Bench / HW-NAS-Bench index of ``arch`` (0..15624)."""
+        return int(_nb201_codecs.official_index_tables()[1][self.key(arch)])
+
+    def from_official_index(self, index: Any) -> tuple[int, ...]:
+        """Arch of an official NAS-Bench-201 index (0..15624)."""
+        return self.decode(index, "official_index")  # type: ignore[return-value]
 
     # ---- structure ----------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from nasbench.errors import InvalidArchitectureError, unknown_choice_message
 from nasbench.spaces import _nbgraph_canon as canon
+from nasbench.spaces import _nbgraph_codecs
 from nasbench.spaces._base import SearchSpace
 from nasbench.spaces._common import check_index, check_length, is_int_like, not_parseable, short
 
@@ -26,8 +27,9 @@ OPS = canon.OPS
 #: The op set of the ``proteins`` table (2,021 archs).
 PROTEINS_OPS: tuple[str, ...] = ("gcn", "sage", "arma", "fc", "skip")
 _OP_INDEX = {op: i for i, op in enumerate(OPS)}
-_ACCEPTED = ("an NBGraphArch, a (link, ops) pair, a dict {'link': [...], 'ops': [...]} or a "
-             "string '0,0,1,2|gcn,gat,skip,fc'")
+_ACCEPTED = ("an NBGraphArch, a (link, ops) pair, a dict {'link': [...], 'ops': [...]} or "
+             "{'lk': [...], 'op': [...]}, a nas_bench_graph.Arch, or a string "
+             "'0,0,1,2|gcn,gat,skip,fc'; a valid_hash int with encoding='valid_hash'")
 
 
 def _raw_key(a: NBGraphArch) -> int:
@@ -89,8 +91,16 @@ class NBGraphSpace(SearchSpace):
 
     # ---- parsing ------------------------------------------------------------------------
 
-    def parse(self, x: Any) -> NBGraphArch:
-        """NBGraphArch from any accepted encoding (see module docstring); not canonicalised."""
+    def parse(self, x: Any, encoding: str | None = None) -> NBGraphArch:
+        """NBGraphArch from any accepted encoding (see module docstring); not canonicalised.
+
+        Bare forms: :class:`NBGraphArch`, ``(link, ops)``, ``{"link", "ops"}`` and
+        ``{"lk", "op"}`` dicts, the string form, and ``nas_bench_graph.Arch`` objects.
+        ``encoding`` reads ``x`` as a named encoding (e.g. ``"valid_hash"``); a bare int
+        is refused.
+        """
+        if encoding is not None:
+            return self.decode(x, encoding)  # type: ignore[return-value]
         if type(x) is NBGraphArch and self._is_valid(x):
             return x
         if type(x) is dict and len(x) == 2:
@@ -99,6 +109,8 @@ class NBGraphSpace(SearchSpace):
                 return fast
         if isinstance(x, str):
             link, ops = self._split_string(x)
+        elif isinstance(x, Mapping) and ("lk" in x or "op" in x):
+            link, ops = _nbgraph_codecs.lk_op_fields(x)
         elif isinstance(x, Mapping):
             missing = [f for f in ("link", "ops") if f not in x]
             extra = [f for f in x if f not in ("link", "ops")]
@@ -110,6 +122,14 @@ class NBGraphSpace(SearchSpace):
             link, ops = x["link"], x["ops"]
         elif isinstance(x, (tuple, list)) and len(x) == 2:
             link, ops = x
+        elif _nbgraph_codecs.is_package_arch(x):
+            link, ops = x.link, x.ops
+        elif is_int_like(x):
+            raise InvalidArchitectureError(
+                f"A bare integer ({short(x)}) is not a NAS-Bench-Graph architecture form; if it "
+                "is NAS-Bench-Graph's Arch.valid_hash() (= our arch_id), say so: "
+                "encoding='valid_hash'."
+            )
         else:
             raise not_parseable("NAS-Bench-Graph", x, _ACCEPTED)
         arch = NBGraphArch(self._parse_link(link), self._parse_ops(ops))
@@ -222,9 +242,12 @@ class NBGraphSpace(SearchSpace):
             raise InvalidArchitectureError(f"{k} is not a NAS-Bench-Graph key: {why}.")
         return arch
 
-    def keys(self, archs: Any) -> np.ndarray:
-        """Keys of many archs (any encodings): int64 array, shape (n,)."""
-        return super().keys(archs)
+    def keys(self, archs: Any, encoding: str | None = None) -> np.ndarray:
+        """Keys of many archs (any encodings, or all read as ``encoding``): int64, (n,)."""
+        return super().keys(archs, encoding)
+
+    def _codecs(self) -> Mapping[str, Any]:
+        return _nbgraph_codecs.CODECS
 
     # ---- structure ----------------------------------------------------------------------
 

@@ -79,6 +79,7 @@ def build(
             "sources": sources,
             "tables": list(built.values()),
             "extras": extras,
+            "notes": {r.name: r.notes() for r in recipes if r.notes()},
         }
         atomic_write(work / "catalog.json", json.dumps(catalog, indent=1))
         fsync_dir(work)
@@ -168,8 +169,9 @@ def write_table(work: Path, data: TableData) -> dict[str, Any]:
     atomic_with(work / rel, lambda p: pq.write_table(table, p, compression="zstd"))
     with np.errstate(invalid="ignore", divide="ignore"):  # archs lacking a metric stay NaN
         mean = np.where(np.isnan(values), 0.0, values).sum(axis=2) / (~np.isnan(values)).sum(axis=2)
+    n_seeds = (~np.isnan(values[0])).sum(axis=1).astype(np.int64)  # what Table.n_seeds is
     arrays: list[tuple[str, np.ndarray]] = [("keys", data.keys), ("values", values),
-                                            ("mean", mean)]
+                                            ("mean", mean), ("nseeds", n_seeds)]
     if data.official_index is not None:
         arrays.append(("official", np.asarray(data.official_index, dtype=np.int64)))
     for suffix, array in arrays:
