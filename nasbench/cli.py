@@ -28,6 +28,10 @@ class UsageError(NasbenchError, ValueError):
     """Bad command-line input."""
 
 
+class VerifyError(NasbenchError, RuntimeError):
+    """``nasbench verify`` found damaged files (exit status 1)."""
+
+
 def _common(defaults: bool) -> argparse.ArgumentParser:
     """The options every command takes, before or after the command name.
 
@@ -64,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sql", parents=[common], help="one read-only SELECT over the store")
     s.add_argument("query")
     s.add_argument("--param", action="append", default=[], help="value for $1, $2, ... in order")
+    s.add_argument("--timeout", type=float, default=30.0,
+                   help="seconds before the query is interrupted (default 30)")
+    s.add_argument("--max-rows", type=int, default=1_000_000,
+                   help="refuse results with more rows (default 1,000,000)")
 
     s = sub.add_parser("pareto", parents=[common], help="non-dominated architectures")
     s.add_argument("space")
@@ -74,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("build", parents=[common], help="build the store from installed packages")
     s.add_argument("--force", action="store_true", help="rebuild even if up to date")
+
+    s = sub.add_parser("verify", parents=[common],
+                       help="check every store file against the catalog's checksums")
+    s.add_argument("--full", action="store_true",
+                   help="re-hash every byte (default: sizes only)")
 
     sub.add_parser("demo", parents=[common], help="print real numbers from every benchmark")
     for module in dict.fromkeys(_plugins().values()):  # each module once, in order
@@ -107,14 +120,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         _run(args)
-    except (NasbenchError, KeyError, ValueError, FileNotFoundError) as exc:
-        msg = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-        print(f"nasbench: error: {msg.splitlines()[0] if msg else type(exc).__name__}",
-              file=sys.stderr)
-        return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("nasbench: interrupted", file=sys.stderr)
+        return 130
+    except VerifyError as exc:
+        _say_error(exc)
+        return 1
+    except (NasbenchError, KeyError, ValueError, OSError, OverflowError) as exc:
+        # One line, no traceback: user input (NasbenchError and the built-ins it mirrors)
+        # and the environment (a path that is not a folder, a full disk, no permission).
+        _say_error(exc)
+        return 2
     return 0
+
+
+def _say_error(exc: BaseException) -> None:
+    msg = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    if isinstance(exc, OSError) and not isinstance(exc, NasbenchError):
+        msg = f"{exc.strerror or type(exc).__name__}: {exc.filename or msg}"
+    line = msg.splitlines()[0] if msg else type(exc).__name__
+    print(f"nasbench: error: {line}", file=sys.stderr)
 
 
 def _open(args: argparse.Namespace, build: bool | None = False) -> Any:
@@ -153,7 +180,19 @@ def _run(args: argparse.Namespace) -> None:
         seed: str | int = "mean" if args.seed == "mean" else _int(args.seed, "--seed")
         _emit(table.query_many(args.archs, metrics=metrics, seed=seed), args.format)
     elif cmd == "sql":
-        _emit(db.sql(args.query, args.param or None), args.format)
+        _emit(db.sql(args.query, args.param or None, timeout=args.timeout,
+                     max_rows=args.max_rows), args.format)
+    elif cmd == "verify":
+        problems = db.verify(full=args.full)
+        files = db.catalog.get("files", {})
+        if problems:
+            for p in problems:
+                print(f"damaged: {p}", file=sys.stderr)
+            raise VerifyError(f"{len(problems)} of {len(files)} store files are damaged; run "
+                              "`nasbench build` to rebuild them.")
+        size = sum(f["bytes"] for f in files.values()) / 2**20
+        how = "every byte re-hashed" if args.full else "sizes checked; --full re-hashes"
+        print(f"store ok: {len(files)} files, {size:.0f} MB ({how}): {db.path}")
     elif cmd == "pareto":
         table = db.table(args.space, args.dataset)
         front = table.pareto(_objectives(args.objectives))
@@ -201,7 +240,7 @@ def _emit(df: pd.DataFrame, fmt: str) -> None:
     """Print ``df``: csv and json keep every digit (shortest round-trip repr of each
     float); the table format rounds to 4 significant digits for reading."""
     if fmt == "csv":
-        sys.stdout.write(df.to_csv(index=False, float_format=repr))
+        sys.stdout.write(df.to_csv(index=False, float_format=lambda x: repr(float(x))))
     elif fmt == "json":
         records = [{k: _json_value(v) for k, v in row.items()}
                    for row in df.to_dict(orient="records")]

@@ -73,10 +73,19 @@ def test_bad_input_one_line_exit_2(capsys, store_home, args, needle) -> None:
     assert needle in err and "Traceback" not in err
 
 
-def test_missing_store_one_line(capsys, tmp_path) -> None:
-    code = main(["info", "--home", str(tmp_path / "none")])
+def test_missing_store_is_built_with_progress(capsys, tmp_path) -> None:
+    code = main(["query", "nb201", "cifar10", "333132", "--metrics", "val_acc", "--format", "csv",
+                 "--home", str(tmp_path / "new")])
+    out, err = capsys.readouterr()
+    assert code == 0 and "built 17 tables" in err
+    assert float(out.strip().splitlines()[-1].split(",")[-1]) == pytest.approx(91.607, abs=1e-3)
+
+
+def test_unusable_home_is_one_line(capsys, tmp_path) -> None:
+    (tmp_path / "file").write_text("x")
+    code = main(["info", "--home", str(tmp_path / "file" / "home")])
     err = capsys.readouterr().err
-    assert code == 2 and "nasbench build" in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and "Not a directory" in err and len(err.strip().splitlines()) == 1
 
 
 def test_real_process_exit_status(store_home) -> None:

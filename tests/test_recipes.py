@@ -113,3 +113,20 @@ def test_metric_semantics_are_validated() -> None:
     with pytest.raises(NasbenchError, match="split"):
         MetricInfo("x", "percent", "max", "validation", "", "", "toy", True)
     check_table_data(_tiny())
+
+
+def test_user_trained_surrogates_are_served_from_the_home(tmp_path) -> None:
+    from nasbench.predictors._surrogates import build_surrogates
+    from nasbench.recipes._nbgraph import NBGRAPH
+    from nasbench.store import build
+
+    def recipes(home):
+        return [NBGRAPH, SurrogateRecipe.for_home(home)]
+
+    build(tmp_path, recipes=recipes(tmp_path), progress=lambda _l: None)
+    db = nasbench.open(tmp_path, build=False)
+    folder = build_surrogates(db, "nbgraph", "proteins", "val_acc", predictor="ridge", seed=0)
+    assert folder == tmp_path / "surrogates" / "nbgraph__proteins"
+    build(tmp_path, recipes=recipes(tmp_path), progress=lambda _l: None)
+    t = nasbench.open(tmp_path, build=False).table("nbgraph", "proteins", source="surrogate")
+    assert len(t) == 2021 and 0 < t.array("val_acc").mean() < 100

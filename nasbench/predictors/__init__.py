@@ -17,7 +17,15 @@ gcn, mlp and ensemble. Constructors are keyword-only and only store their argume
 (``get_params()``); fitted attributes end in ``_``; ``predict`` before ``fit`` raises
 :class:`NotFittedError`; the same ``seed`` gives the same predictions.
 
-Evaluation protocol: :func:`evaluate` (and ``nasbench predictors evaluate``); surrogate tables:
+Persistence: ``model.save(folder)`` and ``Predictor.load(folder)`` (safe formats only: JSON,
+XGBoost JSON, ``.npz`` without pickles, torch ``state_dict``; identical predictions after
+the round trip). Features: ``cells="merged"`` (default; isomorphic cells share structural
+features) or ``cells="raw"`` (the cell exactly as given) on every model with inputs.
+
+Evaluation protocol: :func:`evaluate` (and ``nasbench predictors evaluate``) on a Table or a
+user's ``(archs, y)``; by default no test arch shares an isomorphism class with a training
+arch (``split="class"``; ``split="random"`` is the older protocol), and rows report Kendall
+tau over test cells and with each test class counted once. Surrogate tables:
 :func:`build_surrogates`. torch and xgboost are imported only when such a model is fitted.
 """
 
@@ -25,7 +33,8 @@ from __future__ import annotations
 
 from nasbench.predictors._base import NotFittedError, Predictor
 from nasbench.predictors._encodings import KINDS, encode
-from nasbench.predictors._evaluate import DEFAULT_TRAIN_SIZES, evaluate
+from nasbench.predictors._evaluate import DEFAULT_TRAIN_SIZES, SPLITS, evaluate
+from nasbench.predictors._io import SavedPredictorError
 from nasbench.predictors._metrics import kendall_tau, score
 from nasbench.predictors._registry import PREDICTORS, UnknownPredictorError, create
 from nasbench.predictors._surrogates import build_surrogates
@@ -36,6 +45,8 @@ __all__ = [
     "NotFittedError",
     "PREDICTORS",
     "Predictor",
+    "SPLITS",
+    "SavedPredictorError",
     "UnknownPredictorError",
     "build_surrogates",
     "create",

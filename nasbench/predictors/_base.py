@@ -11,12 +11,18 @@ A predictor is a scikit-learn-style estimator over architectures of one search s
   with ``has_std = True``. Calling it before ``fit`` raises :class:`NotFittedError`.
 * Fitting twice with the same ``seed`` and data gives identical predictions; nothing touches
   global random state (each fit draws from ``numpy.random.default_rng(seed)``).
+* :meth:`Predictor.save` writes a fitted predictor to a folder in safe formats (JSON,
+  XGBoost JSON, ``.npz`` without pickles, torch ``state_dict``); :meth:`Predictor.load`
+  reads any of them back (dispatching on the folder's JSON header), with identical
+  predictions. See ``_io`` for the folder layout.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -126,6 +132,79 @@ class Predictor:
             raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call "
                                  f"fit(archs, y) before predict().")
 
+    # ---- persistence --------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted predictor to the folder ``path`` (created if needed); returns it.
+
+        Safe formats only (JSON, XGBoost JSON, ``.npz`` read with ``allow_pickle=False``,
+        torch ``state_dict`` read with ``weights_only=True``); every file is written
+        atomically and the JSON header (``predictor.json``, written last) records each
+        file's SHA-256. Raises :class:`NotFittedError` before ``fit``, ``TypeError`` for
+        constructor arguments that are not JSON-able.
+        """
+        from nasbench.predictors import _io
+
+        self.check_fitted()
+        return _io.write_folder(Path(path), self._files())
+
+    @classmethod
+    def load(cls, path: str | Path) -> Predictor:
+        """Read a folder written by :meth:`save`; predictions equal the saved model's.
+
+        ``Predictor.load`` dispatches on the header's predictor name; ``XGBPredictor.load``
+        also checks that the folder holds that class. Raises
+        :class:`~nasbench.predictors._io.SavedPredictorError` for a missing, foreign,
+        newer-version or modified folder.
+        """
+        from nasbench.predictors import _io
+        from nasbench.predictors._registry import PREDICTORS
+
+        folder = Path(path)
+        header = _io.read_header(folder)
+        target = PREDICTORS.get(str(header.get("predictor")))
+        if target is None:
+            raise _io.SavedPredictorError(
+                f"{folder} holds predictor {header.get('predictor')!r}, which this nasbench "
+                f"does not know (known: {', '.join(PREDICTORS)}).")
+        if not issubclass(target, cls):
+            raise _io.SavedPredictorError(f"{folder} holds a {target.__name__}, not a "
+                                          f"{cls.__name__}; use Predictor.load.")
+        params = {k: _io.decode_value(v) for k, v in dict(header["params"]).items()}
+        model = target(space=_space_from_doc(header["space"]), **params)
+        arrays = _io.read_npz(folder / _io.ARRAYS) if (folder / _io.ARRAYS).exists() and \
+            _io.ARRAYS in header.get("sha256", {}) else {}
+        model._import(dict(header["state"]), arrays, folder)
+        model.n_train_ = int(header["n_train"])
+        return model
+
+    def _files(self) -> dict[str, bytes]:
+        """Every file of the saved folder, relative path -> bytes (header included)."""
+        from nasbench.predictors import _io
+
+        state, arrays, files = self._export()
+        files = dict(files)
+        if arrays:
+            files[_io.ARRAYS] = _io.npz_bytes(arrays)
+        params = {k: _io.encode_value(v, f"{type(self).__name__}.{k}")
+                  for k, v in self.get_params().items() if k != "space"}
+        header = {"format": _io.FORMAT, "format_version": _io.FORMAT_VERSION,
+                  "predictor": self.name, "space": _space_doc(self._space()),
+                  "params": params, "n_train": int(self.n_train_), "state": state,
+                  "sha256": {name: _io.sha256(data) for name, data in sorted(files.items())},
+                  "versions": _io.versions()}
+        files[_io.HEADER] = (json.dumps(header, indent=1) + "\n").encode()
+        return files
+
+    def _export(self) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
+        """Fitted state: (JSON-able scalars, numpy arrays, other files as bytes)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be saved.")
+
+    def _import(self, state: dict[str, Any], arrays: dict[str, np.ndarray],
+                folder: Path) -> None:
+        """Inverse of :meth:`_export` on an unfitted instance with the saved parameters."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be loaded.")
+
     # ---- hooks --------------------------------------------------------------------------
 
     def _fit(self, archs: list[Any], y: np.ndarray, rng: np.random.Generator) -> None:
@@ -136,6 +215,21 @@ class Predictor:
 
     def _space(self) -> SearchSpace:
         return get_space(self.space) if isinstance(self.space, str) else self.space
+
+
+def _space_doc(space: SearchSpace) -> dict[str, Any]:
+    ops = getattr(space, "ops", None)
+    return {"name": space.name, "ops": list(ops) if ops is not None else None}
+
+
+def _space_from_doc(doc: dict[str, Any]) -> SearchSpace:
+    space = get_space(str(doc["name"]))
+    ops = doc.get("ops")
+    if ops is not None and list(getattr(space, "ops", ())) != list(ops):
+        from nasbench.spaces import SPACES
+
+        space = SPACES[space.name](ops=tuple(ops))  # type: ignore[call-arg]
+    return space
 
 
 def _std_names() -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,13 @@ class MeanPredictor(Predictor):
         n = len(archs)
         return np.full(n, self.mean_), np.full(n, self.std_)
 
+    def _export(self) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
+        return {"mean": self.mean_, "std": self.std_}, {}, {}
+
+    def _import(self, state: dict[str, Any], arrays: dict[str, np.ndarray],
+                folder: Path) -> None:
+        self.mean_, self.std_ = float(state["mean"]), float(state["std"])
+
 
 class RidgePredictor(Predictor):
     """Linear least squares on an encoding (default the op one-hot) with an L2 penalty.
@@ -38,18 +46,23 @@ class RidgePredictor(Predictor):
         alpha: penalty; ``None`` picks it from :data:`RIDGE_ALPHAS` by exact leave-one-out
             error.
         encoding: an :func:`~nasbench.predictors.encode` kind.
+        cells: ``"merged"`` (default: isomorphic cells and cells differing only in dead
+            edges share their structural features) or ``"raw"`` (the cell exactly as given;
+            see :mod:`nasbench.predictors._encodings`).
     """
 
     name = "ridge"
 
     def __init__(self, *, space: SearchSpace | str, seed: int | None = None,
-                 alpha: float | None = None, encoding: str = "onehot") -> None:
+                 alpha: float | None = None, encoding: str = "onehot",
+                 cells: str = "merged") -> None:
         super().__init__(space=space, seed=seed)
         self.alpha = alpha
         self.encoding = encoding
+        self.cells = cells
 
     def _fit(self, archs: list[Any], y: np.ndarray, rng: np.random.Generator) -> None:
-        x = encode(self._space(), archs, self.encoding)
+        x = encode(self._space(), archs, self.encoding, self.cells)
         self.x_mean_ = x.mean(axis=0)
         self.y_mean_ = float(y.mean())
         xc, yc = x - self.x_mean_, y - self.y_mean_
@@ -68,5 +81,14 @@ class RidgePredictor(Predictor):
         self.coef_ = vt.T @ (s / (s * s + self.alpha_) * uy)
 
     def _predict(self, archs: list[Any], return_std: bool) -> tuple[np.ndarray, Any]:
-        x = encode(self._space(), archs, self.encoding)
+        x = encode(self._space(), archs, self.encoding, self.cells)
         return (x - self.x_mean_) @ self.coef_ + self.y_mean_, None
+
+    def _export(self) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
+        return ({"alpha": self.alpha_, "y_mean": self.y_mean_},
+                {"x_mean": self.x_mean_, "coef": self.coef_}, {})
+
+    def _import(self, state: dict[str, Any], arrays: dict[str, np.ndarray],
+                folder: Path) -> None:
+        self.alpha_, self.y_mean_ = float(state["alpha"]), float(state["y_mean"])
+        self.x_mean_, self.coef_ = arrays["x_mean"], arrays["coef"]

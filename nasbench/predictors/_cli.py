@@ -34,7 +34,12 @@ def add_parser(subparsers: Any, parents: tuple[argparse.ArgumentParser, ...] = (
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--test-size", type=int, default=None,
                    help="score on a fixed sample of this many never-trained archs")
-    e.add_argument("--value", default="kendall_tau", help="metric for the table and plot")
+    e.add_argument("--split", default="class", choices=("class", "random"),
+                   help="class (default): no test arch is isomorphic to a training arch; "
+                        "random: the older protocol, isomorphic copies are scored too")
+    e.add_argument("--value", default="kendall_tau",
+                   help="metric for the table and plot (kendall_tau_class: each test "
+                        "isomorphism class counted once)")
     e.add_argument("--out", default=None, help="write all rows to this Parquet file")
     e.add_argument("--plot", default=None, help="write an SVG plot to this path")
 
@@ -48,7 +53,9 @@ def add_parser(subparsers: Any, parents: tuple[argparse.ArgumentParser, ...] = (
     b.add_argument("--metrics", default=None, help="comma-separated (default: all metrics)")
     b.add_argument("--predictor", default="xgb", help="predictor name (default xgb)")
     b.add_argument("--seed", type=int, default=0)
-    b.add_argument("--out-dir", default="surrogates", help="root folder (default surrogates/)")
+    b.add_argument("--out-dir", default=None,
+                   help="root folder (default: <store home>/surrogates, which the store "
+                        "serves after the rebuild this command runs)")
 
 
 def run(args: argparse.Namespace) -> None:
@@ -65,6 +72,10 @@ def run(args: argparse.Namespace) -> None:
         folder = build_surrogates(db, args.space, args.dataset, metrics,
                                   predictor=args.predictor, seed=args.seed, out_dir=args.out_dir)
         print(f"wrote {folder}")
+        if args.out_dir is None:  # the store serves <home>/surrogates: rebuild to add it
+            from nasbench.store import build
+
+            build(db.home)
 
 
 def _evaluate(db: Any, args: argparse.Namespace) -> None:
@@ -81,7 +92,7 @@ def _evaluate(db: Any, args: argparse.Namespace) -> None:
 
     results = evaluate(table, names, train_sizes=sizes, repetitions=args.repetitions,
                        metric=args.metric, seed=args.seed, test_size=args.test_size,
-                       progress=progress)
+                       progress=progress, split=args.split)
     if args.out:
         results.to_parquet(args.out, index=False)
     if args.plot:
@@ -89,7 +100,7 @@ def _evaluate(db: Any, args: argparse.Namespace) -> None:
 
         plot_svg(results, Path(args.plot), args.value,
                  title=f"{table.space_name}/{table.dataset} {results['metric'].iloc[0]}: "
-                       f"{args.value}")
+                       f"{args.value} ({args.split} split)")
     summary = summarize(results, args.value).reset_index()
     summary.columns = [str(c) for c in summary.columns]
     fmt = getattr(args, "format", "table")

@@ -19,8 +19,19 @@ Kinds (``encode(space, archs, kind)``), all float64 of shape (n, d):
 ``"numeric"``     fcnet: the 9 hyperparameters as numbers (log2 units and batch size, log10
                   learning rate, dropout rates, 0/1 for tanh and the constant schedule).
 
-Every matrix is computed once per (space, kind) for all of ``space.enumerate()`` and cached;
-later calls gather rows by arch key.
+``cells`` (``encode(..., cells=...)`` and the predictors' ``cells`` parameter):
+``"merged"`` (default) is the above: ``structural`` / ``full`` describe the cell's functional
+representative (nb201) or class representative (nbgraph), so isomorphic cells and cells
+differing only in dead edges share their structural features. ``"raw"`` describes the cell
+exactly as given: nb201 ``structural`` and ``full`` become the one-hot of the cell as given
+(30) plus the same 30 path statistics computed on it; nbgraph ``onehot`` / ``structural``
+use the arch as given instead of its class representative. ``onehot`` and ``path`` of nb201
+and every fcnet encoding are of the cell as given in both modes. Use ``"raw"`` for targets
+that depend on the exact ops (your own labels of raw cells, costs of dead edges).
+
+Every matrix is computed once per (space, kind, cells) for all of ``space.enumerate()`` and
+cached; later calls gather rows by arch key (raw nbgraph archs are encoded directly, since
+nbgraph keys are shared by isomorphs).
 """
 
 from __future__ import annotations
@@ -40,14 +51,22 @@ DEFAULT_KIND = {"nb201": "structural", "nbgraph": "structural", "fcnet": "numeri
 
 _NB201_PATHS: tuple[tuple[int, ...], ...] = ((3,), (0, 4), (1, 5), (0, 2, 5))
 _NB201_EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
-_cache: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
+_cache: dict[tuple[str, str, str, str], tuple[np.ndarray, np.ndarray]] = {}
 
 
-def encode(space: SearchSpace, archs: Sequence[Any], kind: str = "default") -> np.ndarray:
-    """Encoding ``kind`` of ``archs`` (canonical archs of ``space``): float64, (n, d)."""
+def encode(space: SearchSpace, archs: Sequence[Any], kind: str = "default",
+           cells: str = "merged") -> np.ndarray:
+    """Encoding ``kind`` of ``archs`` (parsed archs of ``space``): float64, (n, d).
+
+    ``cells="merged"`` (default) or ``"raw"``: see the module docstring.
+    """
+    from nasbench.predictors._wl import check_cells
+
     kind = DEFAULT_KIND.get(space.name, "onehot") if kind == "default" else kind
-    fn = _encoder(space, kind)
-    cache_id = (type(space).__name__, repr(space), kind)
+    fn = _encoder(space, kind, check_cells(cells))
+    if cells == "raw" and space.name == "nbgraph":
+        return fn(space, list(archs))
+    cache_id = (type(space).__name__, repr(space), kind, cells)
     if cache_id not in _cache:
         every = space.enumerate()
         keys = space.keys(every)
@@ -66,8 +85,10 @@ def encode(space: SearchSpace, archs: Sequence[Any], kind: str = "default") -> n
     return out
 
 
-def _encoder(space: SearchSpace, kind: str) -> Callable[[SearchSpace, list[Any]], np.ndarray]:
-    table = _ENCODERS.get(space.name, {})
+def _encoder(space: SearchSpace, kind: str, cells: str = "merged",
+             ) -> Callable[[SearchSpace, list[Any]], np.ndarray]:
+    table = {**_ENCODERS.get(space.name, {}),
+             **(_RAW_ENCODERS.get(space.name, {}) if cells == "raw" else {})}
     if kind not in table:
         raise ValueError(unknown_choice_message(f"encoding for space {space.name!r}:", kind,
                                                 list(table)))
@@ -122,6 +143,16 @@ def nb201_structural(space: SearchSpace, archs: Sequence[Any]) -> np.ndarray:
     """Features of the functional representative: one-hot (30) + path statistics (30)."""
     reps = space.isomorphism_classes("functional")[space.keys(archs)]  # type: ignore[attr-defined]
     digits = (reps[:, None] // 5 ** np.arange(5, -1, -1)) % 5
+    return _nb201_stats(digits, _onehot_rows(nb201_live(digits), [5] * 6))
+
+
+def nb201_structural_raw(space: SearchSpace, archs: Sequence[Any]) -> np.ndarray:
+    """Raw-cell ``structural``: one-hot of the cell as given (30) + its path statistics (30)."""
+    rows = _nb201_rows(archs)
+    return _nb201_stats(rows, _onehot_rows(rows, [5] * 6))
+
+
+def _nb201_stats(digits: np.ndarray, head: np.ndarray) -> np.ndarray:
     live = nb201_live(digits)
     cols: list[np.ndarray] = []
     convs, alive_paths, lengths = [], [], []
@@ -142,30 +173,32 @@ def nb201_structural(space: SearchSpace, archs: Sequence[Any]) -> np.ndarray:
              (a & (c == 0)).any(axis=1), np.stack(lengths, axis=1).max(axis=1)]
     cols += [(live == op).sum(axis=1) for op in range(1, 5)]
     stats = np.stack([np.asarray(x, dtype=np.float64) for x in cols], axis=1)
-    return np.hstack([_onehot_rows(live, [5] * 6), stats])
+    return np.hstack([head, stats])
 
 
 # ---- NAS-Bench-Graph -----------------------------------------------------------------------
 
-def _nbgraph_parts(space: SearchSpace, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+def _nbgraph_parts(space: SearchSpace, archs: Sequence[Any], raw: bool = False,
+                   ) -> tuple[np.ndarray, np.ndarray]:
     from nasbench.spaces._nbgraph import OPS
 
     index = {op: i for i, op in enumerate(OPS)}
-    canon: list[Any] = [space.canonical(a) for a in archs]
+    canon: list[Any] = list(archs) if raw else [space.canonical(a) for a in archs]
     links = np.array([a.link for a in canon], dtype=np.int64).reshape(len(canon), 4)
     ops = np.array([[index[o] for o in a.ops] for a in canon], dtype=np.int64)
     return links, ops.reshape(len(canon), 4)
 
 
-def nbgraph_onehot(space: SearchSpace, archs: Sequence[Any]) -> np.ndarray:
+def nbgraph_onehot(space: SearchSpace, archs: Sequence[Any], raw: bool = False) -> np.ndarray:
     """Input-link one-hot (4 x 5) and op one-hot (4 x 9) of the class representative."""
-    links, ops = _nbgraph_parts(space, archs)
+    links, ops = _nbgraph_parts(space, archs, raw)
     return np.hstack([_onehot_rows(links, [5] * 4), _onehot_rows(ops, [9] * 4)])
 
 
-def nbgraph_structural(space: SearchSpace, archs: Sequence[Any]) -> np.ndarray:
+def nbgraph_structural(space: SearchSpace, archs: Sequence[Any], raw: bool = False,
+                       ) -> np.ndarray:
     """``nbgraph_onehot`` + op counts (9) + node depths (4) + #leaves + max depth (n, 71)."""
-    links, ops = _nbgraph_parts(space, archs)
+    links, ops = _nbgraph_parts(space, archs, raw)
     depth = np.zeros((len(links), 5))
     for i in range(4):
         depth[:, i + 1] = depth[np.arange(len(links)), links[:, i]] + 1
@@ -224,4 +257,10 @@ _ENCODERS: dict[str, dict[str, Callable[[SearchSpace, list[Any]], np.ndarray]]] 
                 "full": nbgraph_structural},
     "fcnet": {"onehot": fcnet_onehot, "numeric": fcnet_numeric, "structural": fcnet_numeric,
               "full": fcnet_numeric},
+}
+_RAW_ENCODERS: dict[str, dict[str, Callable[[SearchSpace, list[Any]], np.ndarray]]] = {
+    "nb201": {"structural": nb201_structural_raw, "full": nb201_structural_raw},
+    "nbgraph": {"onehot": lambda sp, a: nbgraph_onehot(sp, a, raw=True),
+                "structural": lambda sp, a: nbgraph_structural(sp, a, raw=True),
+                "full": lambda sp, a: nbgraph_structural(sp, a, raw=True)},
 }

@@ -8,6 +8,7 @@ members with the members' own predictive std where they have one:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,8 @@ class EnsemblePredictor(Predictor):
         n_seeds: copies of each member with different seeds (``5`` x ``"mlp"`` is BANANAS'
             ensemble).
         bootstrap: fit each copy on a bootstrap resample of the training set.
+        cells: passed to every member that takes ``cells`` (unless its params set it):
+            ``"merged"`` (default) or ``"raw"``.
     """
 
     name = "ensemble"
@@ -34,14 +37,18 @@ class EnsemblePredictor(Predictor):
 
     def __init__(self, *, space: SearchSpace | str, seed: int | None = None,
                  members: Sequence[Member] = ("gp", "wl_gp", "xgb"), n_seeds: int = 1,
-                 bootstrap: bool = False) -> None:
+                 bootstrap: bool = False, cells: str = "merged") -> None:
         super().__init__(space=space, seed=seed)
         self.members = members
         self.n_seeds = n_seeds
         self.bootstrap = bootstrap
+        self.cells = cells
 
     def _fit(self, archs: list[Any], y: np.ndarray, rng: np.random.Generator) -> None:
-        from nasbench.predictors._registry import create
+        from nasbench.predictors._registry import PREDICTORS, create
+        from nasbench.predictors._wl import check_cells
+
+        check_cells(self.cells)
 
         if not self.members or int(self.n_seeds) < 1:
             raise ValueError("An ensemble needs at least one member and n_seeds >= 1. Got "
@@ -49,8 +56,12 @@ class EnsemblePredictor(Predictor):
         self.members_: list[Predictor] = []
         for _ in range(int(self.n_seeds)):
             for member in self.members:
-                name, params = (member, {}) if isinstance(member, str) else member
-                model = create(name, self._space(), seed=child_seed(rng), **dict(params))
+                name, given = (member, {}) if isinstance(member, str) else member
+                params = dict(given)
+                cls = PREDICTORS.get(name)
+                if cls is not None and "cells" in cls._param_names():
+                    params.setdefault("cells", self.cells)
+                model = create(name, self._space(), seed=child_seed(rng), **params)
                 if self.bootstrap:
                     idx = rng.integers(0, len(archs), size=len(archs))
                     model.fit([archs[i] for i in idx], y[idx])
@@ -75,3 +86,15 @@ class EnsemblePredictor(Predictor):
         if variances:
             var = var + np.mean(variances, axis=0)
         return mean, np.sqrt(var)
+
+    def _export(self) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
+        files = {}
+        for i, model in enumerate(self.members_):
+            for name, data in model._files().items():
+                files[f"members/{i}/{name}"] = data
+        return {"n_fitted_members": len(self.members_)}, {}, files
+
+    def _import(self, state: dict[str, Any], arrays: dict[str, np.ndarray],
+                folder: Path) -> None:
+        self.members_ = [Predictor.load(folder / "members" / str(i))
+                         for i in range(int(state["n_fitted_members"]))]

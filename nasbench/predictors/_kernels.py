@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ from nasbench.predictors import _wl
 from nasbench.predictors._base import Predictor
 from nasbench.predictors._encodings import encode
 from nasbench.predictors._gp import GPState, fit_gp, gp_predict
-from nasbench.predictors._targets import make_transform
+from nasbench.predictors._targets import make_transform, transform_from_dict
 from nasbench.spaces import SearchSpace
 
 LENGTH_SCALES = (0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0)
@@ -44,6 +45,21 @@ class _GPBase(Predictor):
             return out, None
         return out, self.transform_.inverse_std(mean, np.concatenate(stds))
 
+    def _gp_export(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        st = self.state_
+        return ({"transform": self.transform_.to_dict(),
+                 "gp": {"index": st.index, "amplitude": st.amplitude, "noise": st.noise,
+                        "log_ml": st.log_ml}},
+                {"gp_eigvecs": st.eigvecs, "gp_eigvals": st.eigvals, "gp_alpha": st.alpha})
+
+    def _gp_import(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.transform_ = transform_from_dict(state["transform"])
+        g = state["gp"]
+        self.state_ = GPState(int(g["index"]), float(g["amplitude"]), float(g["noise"]),
+                              float(g["log_ml"]), arrays["gp_eigvecs"], arrays["gp_eigvals"],
+                              arrays["gp_alpha"])
+        self.noise_, self.amplitude_ = self.state_.noise, self.state_.amplitude
+
 
 class GPPredictor(_GPBase):
     """GP with an RBF kernel on a standardised encoding (default: structural / numeric).
@@ -53,26 +69,29 @@ class GPPredictor(_GPBase):
     likelihood (the length scale on at most ``select_size`` training archs; see
     :func:`~nasbench.predictors._gp.fit_gp`). ``predict(..., return_std=True)`` gives the
     latent std in target units. Exact GP: O(n^3) time, use up to a few thousand archs.
+    ``cells="raw"`` encodes the cell exactly as given (default ``"merged"``).
     """
 
     name = "gp"
 
     def __init__(self, *, space: SearchSpace | str, seed: int | None = None,
                  encoding: str = "default", length_scales: Sequence[float] = LENGTH_SCALES,
-                 target: str = "rank", select_size: int | None = 600) -> None:
+                 target: str = "rank", select_size: int | None = 600,
+                 cells: str = "merged") -> None:
         super().__init__(space=space, seed=seed)
         self.encoding = encoding
         self.length_scales = length_scales
         self.target = target
         self.select_size = select_size
+        self.cells = cells
 
     def _scaled(self, archs: list[Any]) -> np.ndarray:
-        x = encode(self._space(), archs, self.encoding)
+        x = encode(self._space(), archs, self.encoding, self.cells)
         return (x - self.x_mean_) / self.x_scale_
 
     def _fit(self, archs: list[Any], y: np.ndarray, rng: np.random.Generator) -> None:
         z = self._fit_targets(y)
-        x = encode(self._space(), archs, self.encoding)
+        x = encode(self._space(), archs, self.encoding, self.cells)
         self.x_mean_ = x.mean(axis=0)
         sd = x.std(axis=0)
         self.x_scale_ = np.where(sd > 0, sd, 1.0) * np.sqrt(x.shape[1])
@@ -97,6 +116,19 @@ class GPPredictor(_GPBase):
 
         return self._chunked(len(x), kernel, return_std)
 
+    def _export(self) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
+        state, arrays = self._gp_export()
+        state["length_scale"] = self.length_scale_
+        arrays.update(x_mean=self.x_mean_, x_scale=self.x_scale_, x_train=self.x_train_)
+        return state, arrays, {}
+
+    def _import(self, state: dict[str, Any], arrays: dict[str, np.ndarray],
+                folder: Path) -> None:
+        self._gp_import(state, arrays)
+        self.length_scale_ = float(state["length_scale"])
+        self.x_mean_, self.x_scale_ = arrays["x_mean"], arrays["x_scale"]
+        self.x_train_ = arrays["x_train"]
+
 
 class WLGPPredictor(_GPBase):
     """GP with a Weisfeiler-Lehman subtree kernel on ``space.to_graph`` (NAS-BOWL style).
@@ -105,15 +137,19 @@ class WLGPPredictor(_GPBase):
     normalised WL kernel ``<phi, phi'> / (|phi| |phi'|)``; ``kernel="rbf"`` (default)
     exponentiates its distance: ``exp(-(1 - k_lin) / l^2)``. The depth ``h`` (0..``max_h``),
     the length scale (rbf), amplitude and noise maximise the marginal likelihood (``h`` and
-    the length scale on at most ``select_size`` training archs).
+    the length scale on at most ``select_size`` training archs). ``cells="raw"`` uses the
+    graph of the cell exactly as given, ``none`` edges and dead nodes included (default
+    ``"merged"``: the pruned graph of the functional representative).
     """
 
     name = "wl_gp"
 
     def __init__(self, *, space: SearchSpace | str, seed: int | None = None, max_h: int = 3,
                  kernel: str = "rbf", length_scales: Sequence[float] = LENGTH_SCALES,
-                 target: str = "rank", select_size: int | None = 600) -> None:
+                 target: str = "rank", select_size: int | None = 600,
+                 cells: str = "merged") -> None:
         super().__init__(space=space, seed=seed)
+        self.cells = cells
         self.max_h = max_h
         self.kernel = kernel
         self.length_scales = length_scales
@@ -133,7 +169,7 @@ class WLGPPredictor(_GPBase):
     def _fit(self, archs: list[Any], y: np.ndarray, rng: np.random.Generator) -> None:
         z = self._fit_targets(y)
         cands = self._candidates()
-        labels, level = _wl.wl_labels(self._space(), archs)
+        labels, level = _wl.wl_labels(self._space(), archs, self.cells)
         vocab = np.unique(np.concatenate(labels))
         cols = np.full(len(level), -1, dtype=np.int64)
         cols[vocab] = np.arange(len(vocab))
@@ -167,7 +203,7 @@ class WLGPPredictor(_GPBase):
         return np.exp(-(1.0 - lin) / scale**2)
 
     def _predict(self, archs: list[Any], return_std: bool) -> tuple[np.ndarray, Any]:
-        labels, level = _wl.wl_labels(self._space(), archs)
+        labels, level = _wl.wl_labels(self._space(), archs, self.cells)
         columns = np.full(len(level), -1, dtype=np.int64)
         columns[: len(self.columns_)] = self.columns_
 
@@ -178,6 +214,23 @@ class WLGPPredictor(_GPBase):
             return self._apply((x @ self.train_features_.T) / norms[:, None], self.length_scale_)
 
         return self._chunked(len(labels), kernel, return_std)
+
+    def _export(self) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
+        # label ids are per process: save the labels themselves (see _wl.export_labels)
+        state, arrays = self._gp_export()
+        state.update(h=self.h_, length_scale=self.length_scale_,
+                     labels=_wl.export_labels(self._space(), self.vocab_, self.cells))
+        arrays["train_features"] = self.train_features_
+        return state, arrays, {}
+
+    def _import(self, state: dict[str, Any], arrays: dict[str, np.ndarray],
+                folder: Path) -> None:
+        self._gp_import(state, arrays)
+        self.h_, self.length_scale_ = int(state["h"]), float(state["length_scale"])
+        self.vocab_, n_labels = _wl.import_labels(self._space(), state["labels"], self.cells)
+        self.columns_ = np.full(n_labels, -1, dtype=np.int64)
+        self.columns_[self.vocab_] = np.arange(len(self.vocab_))
+        self.train_features_ = arrays["train_features"]
 
 
 def _sqdist(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Neural predictors in torch: ``gin``, ``gcn`` (graph networks) and ``mlp`` (on an encoding).
 
 Graphs are the pruned op graphs of ``_wl.arch_graph`` (zero ops and dead nodes removed,
-isomorphs merged), batched as dense padded tensors. Every model is trained with Adam on the
+isomorphs merged; ``cells="raw"``: ``_wl.raw_graph``, the cell exactly as given), batched as
+dense padded tensors. Every model is trained with Adam on the
 rank-Gaussian target scores with ``loss="mse"``, ``"ranking"`` (pairwise logistic loss over
 all pairs of a batch) or ``"mixed"`` (their sum); ``n_models`` independently seeded copies
 form an ensemble whose spread is the predictive std. ``n_threads`` torch threads are used
@@ -24,7 +25,7 @@ from nasbench._optional import import_optional
 from nasbench.predictors import _wl
 from nasbench.predictors._base import Predictor, child_seed
 from nasbench.predictors._encodings import encode
-from nasbench.predictors._targets import make_transform
+from nasbench.predictors._targets import make_transform, transform_from_dict
 from nasbench.spaces import SearchSpace
 
 LOSSES = ("mse", "ranking", "mixed")
@@ -43,8 +44,9 @@ class _NeuralBase(Predictor):
     def __init__(self, *, space: SearchSpace | str, seed: int | None = None,
                  hidden: int = 64, layers: int = 3, epochs: int = 100, batch_size: int = 64,
                  learning_rate: float = 3e-3, weight_decay: float = 1e-4, loss: str = "mixed",
-                 n_models: int = 3, n_threads: int | None = 1) -> None:
+                 n_models: int = 3, n_threads: int | None = 1, cells: str = "merged") -> None:
         super().__init__(space=space, seed=seed)
+        self.cells = cells
         self.n_threads = n_threads
         self.hidden = hidden
         self.layers = layers
@@ -132,21 +134,55 @@ class _NeuralBase(Predictor):
         """
         torch = import_torch()
         self.check_fitted()
-        state = {f"{i}.{k}": v for i, m in enumerate(self.models_)
-                 for k, v in m.state_dict().items()}
-        torch.save(state, str(path))
+        torch.save(self._state_dict(), str(path))
+
+    def _state_dict(self) -> dict[str, Any]:
+        return {f"{i}.{k}": v.detach().clone() for i, m in enumerate(self.models_)
+                for k, v in m.state_dict().items()}
+
+    def _input_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """JSON scalars and arrays that :meth:`_inputs` / :meth:`_module` need."""
+        raise NotImplementedError
+
+    def _set_input_state(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        raise NotImplementedError
+
+    def _export(self) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
+        import io
+
+        torch = import_torch()
+        buf = io.BytesIO()
+        torch.save(self._state_dict(), buf)
+        state, arrays = self._input_state()
+        state.update(transform=self.transform_.to_dict(), n_fitted_models=len(self.models_))
+        return state, arrays, {"models.pt": buf.getvalue()}
+
+    def _import(self, state: dict[str, Any], arrays: dict[str, np.ndarray],
+                folder: Path) -> None:
+        torch = import_torch()
+        self.transform_ = transform_from_dict(state["transform"])
+        self._set_input_state(state, arrays)
+        weights = torch.load(folder / "models.pt", weights_only=True, map_location="cpu")
+        self.models_ = []
+        for i in range(int(state["n_fitted_models"])):
+            prefix = f"{i}."
+            model = self._module(torch)
+            model.load_state_dict({k[len(prefix):]: v for k, v in weights.items()
+                                   if k.startswith(prefix)})
+            model.eval()
+            self.models_.append(model)
 
 
 class _GraphBase(_NeuralBase):
     def _prepare(self, archs: list[Any]) -> None:
-        graphs = _wl.graphs(self._space(), archs)
+        graphs = _wl.graphs(self._space(), archs, self.cells)
         ops = sorted({op for g in graphs for op in g[0]})
         self.op_index_ = {op: i for i, op in enumerate(ops)}  # unknown ops -> last slot
         self.max_nodes_ = max(len(g[0]) for g in graphs)
 
     def _inputs(self, archs: list[Any]) -> tuple[Any, ...]:
         torch = import_torch()
-        graphs = _wl.graphs(self._space(), archs)
+        graphs = _wl.graphs(self._space(), archs, self.cells)
         n_nodes = max(self.max_nodes_, max(len(g[0]) for g in graphs))
         n_ops = len(self.op_index_) + 1
         feats = np.zeros((len(graphs), n_nodes, n_ops), dtype=np.float32)
@@ -159,6 +195,13 @@ class _GraphBase(_NeuralBase):
                 for u in preds[v]:
                     adj[i, v, u] = 1.0
         return torch.from_numpy(feats), torch.from_numpy(adj), torch.from_numpy(mask)
+
+    def _input_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {"op_index": dict(self.op_index_), "max_nodes": int(self.max_nodes_)}, {}
+
+    def _set_input_state(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.op_index_ = {str(k): int(v) for k, v in state["op_index"].items()}
+        self.max_nodes_ = int(state["max_nodes"])
 
 
 class GINPredictor(_GraphBase):
@@ -195,11 +238,12 @@ class MLPPredictor(_NeuralBase):
     def __init__(self, *, space: SearchSpace | str, seed: int | None = None,
                  hidden: int = 64, layers: int = 3, epochs: int = 150, batch_size: int = 32,
                  learning_rate: float = 3e-3, weight_decay: float = 1e-4, loss: str = "mse",
-                 n_models: int = 5, n_threads: int | None = 1, encoding: str = "auto") -> None:
+                 n_models: int = 5, n_threads: int | None = 1, encoding: str = "auto",
+                 cells: str = "merged") -> None:
         super().__init__(space=space, seed=seed, hidden=hidden, layers=layers, epochs=epochs,
                          batch_size=batch_size, learning_rate=learning_rate,
                          weight_decay=weight_decay, loss=loss, n_models=n_models,
-                         n_threads=n_threads)
+                         n_threads=n_threads, cells=cells)
         self.encoding = encoding
 
     def _kind(self) -> str:
@@ -208,7 +252,7 @@ class MLPPredictor(_NeuralBase):
         return "path" if self._space().name == "nb201" else "default"
 
     def _prepare(self, archs: list[Any]) -> None:
-        x = encode(self._space(), archs, self._kind())
+        x = encode(self._space(), archs, self._kind(), self.cells)
         self.x_mean_ = x.mean(axis=0)
         sd = x.std(axis=0)
         self.x_scale_ = np.where(sd > 0, sd, 1.0)
@@ -216,8 +260,16 @@ class MLPPredictor(_NeuralBase):
 
     def _inputs(self, archs: list[Any]) -> tuple[Any, ...]:
         torch = import_torch()
-        x = (encode(self._space(), archs, self._kind()) - self.x_mean_) / self.x_scale_
+        x = (encode(self._space(), archs, self._kind(), self.cells) - self.x_mean_) / self.x_scale_
         return (torch.as_tensor(x, dtype=torch.float32),)
+
+    def _input_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return ({"n_features": int(self.n_features_)},
+                {"x_mean": self.x_mean_, "x_scale": self.x_scale_})
+
+    def _set_input_state(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.n_features_ = int(state["n_features"])
+        self.x_mean_, self.x_scale_ = arrays["x_mean"], arrays["x_scale"]
 
     def _module(self, torch: Any) -> Any:
         nn = torch.nn

@@ -43,7 +43,7 @@ from nasbench.predictors._metrics import score, spearman
 from nasbench.predictors._registry import create
 
 if TYPE_CHECKING:
-    from nasbench._table import Table
+    from nasbench.store._table import Table
 
 SPLIT_TAG = 2024
 TIME_LIKE_UNITS = ("seconds", "millions")
@@ -90,7 +90,7 @@ def build_surrogates(
     metrics: str | Sequence[str] | None = None,
     predictor: str = "xgb",
     seed: int = 0,
-    out_dir: str | Path = "surrogates",
+    out_dir: str | Path | None = None,
     train_fraction: float = 0.8,
     **params: Any,
 ) -> Path:
@@ -105,6 +105,9 @@ def build_surrogates(
             has that metric (its model files and card entry are removed too).
         predictor: a :func:`~nasbench.predictors.create` name; it must scale to the training
             set (80 % of the table): ``xgb`` (default) does; the exact GPs do not.
+        out_dir: root folder; default ``<store home>/surrogates``, which the store serves
+            as ``source="surrogate"`` tables after the next build. The shipped models live
+            in the package (``nasbench/data/surrogates``); to update them, pass that folder.
         params: passed to the predictor (for ``xgb`` they override :data:`XGB_SURROGATE`).
 
     Returns:
@@ -114,7 +117,8 @@ def build_surrogates(
 
     table = db.table(space, dataset)
     names = _metric_list(table, metrics)
-    folder = Path(out_dir) / f"{table.space_name}__{table.dataset}"
+    root = Path(out_dir) if out_dir is not None else Path(db.home) / "surrogates"
+    folder = root / f"{table.space_name}__{table.dataset}"
     folder.mkdir(parents=True, exist_ok=True)
     pred_path = folder / "predictions.parquet"
     frame = pd.DataFrame({"arch_id": np.asarray(table.keys, dtype=np.int64)})

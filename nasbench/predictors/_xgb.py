@@ -10,7 +10,7 @@ import numpy as np
 from nasbench._optional import import_optional
 from nasbench.predictors._base import Predictor, child_seed
 from nasbench.predictors._encodings import encode
-from nasbench.predictors._targets import make_transform
+from nasbench.predictors._targets import make_transform, transform_from_dict
 from nasbench.spaces import SearchSpace
 
 
@@ -30,6 +30,9 @@ class XGBPredictor(Predictor):
             ``"standardize"``.
         encoding: an :func:`~nasbench.predictors.encode` kind, or ``"default"``.
         n_jobs: XGBoost threads (results are identical for any value).
+        cells: ``"merged"`` (default: isomorphic cells and cells differing only in dead
+            edges share their structural features) or ``"raw"`` (the cell exactly as given;
+            see :mod:`nasbench.predictors._encodings`).
     """
 
     name = "xgb"
@@ -38,7 +41,8 @@ class XGBPredictor(Predictor):
                  n_estimators: int = 500, max_depth: int = 4, learning_rate: float = 0.05,
                  subsample: float = 0.8, colsample_bytree: float = 0.8,
                  min_child_weight: float = 1.0, reg_lambda: float = 1.0,
-                 target: str = "rank", encoding: str = "default", n_jobs: int = 1) -> None:
+                 target: str = "rank", encoding: str = "default", n_jobs: int = 1,
+                 cells: str = "merged") -> None:
         super().__init__(space=space, seed=seed)
         self.n_estimators = n_estimators
         self.max_depth = max_depth
@@ -50,11 +54,12 @@ class XGBPredictor(Predictor):
         self.target = target
         self.encoding = encoding
         self.n_jobs = n_jobs
+        self.cells = cells
 
     def _fit(self, archs: list[Any], y: np.ndarray, rng: np.random.Generator) -> None:
         xgb = import_xgboost()
         self.transform_ = make_transform(self.target).fit(y)
-        x = encode(self._space(), archs, self.encoding)
+        x = encode(self._space(), archs, self.encoding, self.cells)
         params = {"max_depth": self.max_depth, "eta": self.learning_rate,
                   "subsample": self.subsample, "colsample_bytree": self.colsample_bytree,
                   "min_child_weight": self.min_child_weight, "lambda": self.reg_lambda,
@@ -65,11 +70,27 @@ class XGBPredictor(Predictor):
 
     def _predict(self, archs: list[Any], return_std: bool) -> tuple[np.ndarray, Any]:
         xgb = import_xgboost()
-        x = encode(self._space(), archs, self.encoding)
+        x = encode(self._space(), archs, self.encoding, self.cells)
         z = self.booster_.predict(xgb.DMatrix(x))
         return self.transform_.inverse(z), None
 
     def save_model(self, path: str | Path) -> None:
-        """Write the booster as XGBoost JSON (a safe, text format) to ``path``."""
+        """Write only the booster as XGBoost JSON to ``path``.
+
+        The booster predicts *transformed* targets (rank scores by default), not target
+        units: use :meth:`save` / :meth:`Predictor.load` for a model that round-trips.
+        """
         self.check_fitted()
         self.booster_.save_model(str(path))
+
+    def _export(self) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
+        raw = bytes(self.booster_.save_raw(raw_format="json"))
+        return {"transform": self.transform_.to_dict()}, {}, {"booster.json": raw}
+
+    def _import(self, state: dict[str, Any], arrays: dict[str, np.ndarray],
+                folder: Path) -> None:
+        xgb = import_xgboost()
+        self.transform_ = transform_from_dict(state["transform"])
+        booster = xgb.Booster()
+        booster.load_model(bytearray((folder / "booster.json").read_bytes()))
+        self.booster_ = booster

@@ -24,6 +24,7 @@ from nasbench.spaces._base import Arch, SearchSpace
 from nasbench.spaces._datasets import canonical_dataset
 from nasbench.spaces._encodings import Encoding, convert
 from nasbench.spaces._fcnet import FCNetSpace
+from nasbench.spaces._nb101 import NB101Arch, NB101Space
 from nasbench.spaces._nb201 import NB201Space
 from nasbench.spaces._nbgraph import PROTEINS_OPS, NBGraphArch, NBGraphSpace
 
@@ -32,6 +33,8 @@ __all__ = [
     "Arch",
     "Encoding",
     "FCNetSpace",
+    "NB101Arch",
+    "NB101Space",
     "NB201Space",
     "NBGraphArch",
     "NBGraphSpace",
@@ -50,6 +53,7 @@ SPACES: dict[str, type[SearchSpace]] = {
     "nb201": NB201Space,
     "nbgraph": NBGraphSpace,
     "fcnet": FCNetSpace,
+    "nb101": NB101Space,
 }
 _instances: dict[str, SearchSpace] = {}
 

@@ -21,10 +21,16 @@ from typing import Any
 
 import numpy as np
 
+from nasbench.errors import StoreError
 from nasbench.recipes import Recipe, TableData, TableSpec, default_recipes
-from nasbench.store._atomic import atomic_with, atomic_write, fsync_dir
-from nasbench.store._catalog import SCHEMA_VERSION, current_build, default_home
+from nasbench.store._atomic import TMP_SUFFIX, atomic_with, atomic_write, fsync_dir
+from nasbench.store._catalog import SCHEMA_VERSION, current_build, default_home, read_catalog
 from nasbench.store._lifecycle import PARTIAL, build_lock, collect_garbage
+from nasbench.store._verify import file_checksums, verify_build
+
+#: Free space a first build needs (bytes): the full store is ~290 MB; later builds need the
+#: size of the current one. A margin of 25 % is added.
+_FIRST_BUILD_BYTES = 320 * 2**20
 
 
 def build(
@@ -53,11 +59,16 @@ def build(
         build_id = _build_id(sources)
         final = root / "builds" / build_id
         if _usable(final) and not force:
-            _set_current(root, build_id)
-            collect_garbage(root, keep=_kept(root, build_id))
-            say(f"store up to date: {final}")
-            return final
-        if force or final.exists():  # forced, or an unusable folder holds the name
+            problems = verify_build(final, read_catalog(final), full=True)
+            if not problems:
+                _set_current(root, build_id)
+                collect_garbage(root, keep=_kept(root, build_id))
+                say(f"store up to date: {final}")
+                return final
+            say(f"store build {final.name} is damaged ({len(problems)} file(s); first: "
+                f"{problems[0]}); rebuilding it")
+        _check_free_space(root, say)
+        if force or final.exists():  # forced, or a damaged / unusable folder holds the name
             build_id = f"{build_id}-{time.time_ns()}"
             final = root / "builds" / build_id
         work = root / "builds" / f"{build_id}{PARTIAL}"
@@ -71,6 +82,8 @@ def build(
         for recipe in recipes:
             for name, frame in recipe.extra_tables().items():
                 extras[name] = _write_extra(work, name, frame)
+        for stray in work.rglob(f"*{TMP_SUFFIX}"):  # left by a killed writer: not ours
+            stray.unlink(missing_ok=True)
         catalog = {
             "schema_version": SCHEMA_VERSION,
             "build_id": build_id,
@@ -80,6 +93,7 @@ def build(
             "tables": list(built.values()),
             "extras": extras,
             "notes": {r.name: r.notes() for r in recipes if r.notes()},
+            "files": file_checksums(work),
         }
         atomic_write(work / "catalog.json", json.dumps(catalog, indent=1))
         fsync_dir(work)
@@ -89,6 +103,26 @@ def build(
         collect_garbage(root, keep=_kept(root, build_id))
         say(f"built {len(built)} tables in {time.perf_counter() - t0:.1f} s: {final}")
         return final
+
+
+def _check_free_space(root: Path, say: Callable[[str], None]) -> None:
+    """Refuse to start a build that cannot fit on the disk (it would fail half-way)."""
+    import shutil
+
+    current = current_build(root)
+    need = _FIRST_BUILD_BYTES
+    if current:
+        try:
+            files = read_catalog(root / "builds" / current).get("files", {})
+        except StoreError:  # a damaged current build: assume the default size
+            files = {}
+        need = max(need, sum(int(f["bytes"]) for f in files.values()))
+    free = shutil.disk_usage(root).free
+    if free < need * 1.25:
+        raise StoreError(f"Not enough free disk space to build the store at {root}: a build "
+                         f"needs about {need * 1.25 / 2**20:.0f} MB, {free / 2**20:.0f} MB are "
+                         "free. Free some space (or set NASBENCH_HOME to another disk) and run "
+                         "`nasbench build` again.")
 
 
 def _usable(final: Path) -> bool:

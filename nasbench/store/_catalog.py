@@ -9,8 +9,10 @@ Layout under the store home (:func:`default_home`)::
     builds/<build_id>/                one complete, immutable build
         catalog.json                  schema version, sources (version, sha256), tables
         tables/<space>/<stem>.parquet per-seed rows, zstd (the canonical format)
-        arrays/<space>/<stem>.{keys,values,mean,official}.npy    numpy mirror (fast path)
-        arrays/<space>/<stem>.strings.parquet                    canonical + official strings
+        arrays/<space>/<stem>.{keys,values,mean,nseeds,official}.npy  numpy mirror (fast path)
+        arrays/<space>/strings/<digest>.<form>.txt  arch strings, one per line in row order
+                                      (form ``arch``: canonical, ``index``: index string),
+                                      shared by the tables whose keys are equal
         curves/<space>/<stem>/<column>.npy                       per-epoch curves (lazy)
     builds/<build_id>.partial/        a build in progress; finished tables survive a crash
 

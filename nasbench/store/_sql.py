@@ -1,4 +1,11 @@
-"""DuckDB over the store's Parquet files: views, catalog tables and a read-only guard."""
+"""DuckDB over the store's Parquet files: views, catalog tables and a read-only sandbox.
+
+Contract: :func:`connect` returns an in-memory connection whose views read the build's
+Parquet files; then it locks the configuration so that no statement can read outside the
+build folder, spill anywhere but a private temporary folder, or use more than
+:data:`MEMORY_LIMIT`. :func:`run_select` runs exactly one ``SELECT`` with bound parameters,
+interrupts it after ``timeout`` seconds and refuses results longer than ``max_rows``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from nasbench.errors import NasbenchError
 
+#: Defaults of :meth:`nasbench.Store.sql` (both settable per call).
+DEFAULT_TIMEOUT = 30.0  # seconds
+DEFAULT_MAX_ROWS = 1_000_000
+MEMORY_LIMIT = "2GB"
+
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
@@ -15,6 +27,10 @@ if TYPE_CHECKING:
 
 class SQLError(NasbenchError, ValueError):
     """A SQL statement that is not a single read-only SELECT, or that DuckDB rejects."""
+
+
+class SQLTimeoutError(SQLError, TimeoutError):
+    """A SELECT that ran longer than its timeout (it was interrupted)."""
 
 
 def view_name(space: str, dataset: str) -> str:
@@ -26,11 +42,19 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def connect(path: Path, catalog: dict[str, Any]) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with one view per table, then locked down."""
+def connect(path: Path, catalog: dict[str, Any], temp_dir: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with one view per table, then locked down.
+
+    ``temp_dir`` must be a private, empty folder (DuckDB may spill there); it is set before
+    the configuration is locked, so a statement cannot point DuckDB at another folder.
+    """
     import duckdb
 
     con = duckdb.connect(":memory:", config={"enable_external_access": True})
+    tmp = str(temp_dir.resolve()).replace("'", "''")
+    con.execute(f"SET temp_directory = '{tmp}'")
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute("SET max_temp_directory_size = '4GB'")
     con.execute("SET python_enable_replacements = false")
     for e in catalog["tables"]:
         file = str((path / e["parquet"]).resolve()).replace("'", "''")
@@ -87,11 +111,28 @@ def _catalog_tables(con: duckdb.DuckDBPyConnection, catalog: dict[str, Any]) -> 
 
 
 def run_select(
-    con: duckdb.DuckDBPyConnection, query: str, params: Sequence[Any] | None
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    params: Sequence[Any] | None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    max_rows: int | None = DEFAULT_MAX_ROWS,
 ) -> pd.DataFrame:
-    """Run exactly one SELECT statement with bound parameters; return a DataFrame."""
+    """Run exactly one SELECT statement with bound parameters; return a DataFrame.
+
+    Args:
+        timeout: seconds before the statement is interrupted (``None``: no limit).
+        max_rows: results with more rows raise instead of filling memory (``None``: no
+            limit).
+    """
+    import threading
+
     import duckdb
 
+    for name, value, kind in (("timeout", timeout, (int, float)), ("max_rows", max_rows, int)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kind)
+                                  or not value > 0 or value != value or value == float("inf")):
+            raise SQLError(f"The {name!r} parameter of sql must be a positive finite number "
+                           f"or None. Got {value!r} instead.")
     try:
         statements = con.extract_statements(query)
     except duckdb.Error as exc:
@@ -101,10 +142,39 @@ def run_select(
     kind = statements[0].type
     if kind != duckdb.StatementType.SELECT:
         raise SQLError(f"The store is read-only: only SELECT is allowed, got {kind.name}.")
+    timer = threading.Timer(timeout, con.interrupt) if timeout is not None else None
+    expired = False
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
     try:
-        return con.execute(query, list(params) if params is not None else None).df()
+        result = con.execute(query, list(params) if params is not None else None)
+        if max_rows is None:
+            return result.df()
+        import pandas as pd
+
+        chunk = result.fetchmany(max_rows + 1)
+        if len(chunk) > max_rows:
+            raise SQLError(f"The result has more than {max_rows:,} rows; add a LIMIT, "
+                           "aggregate, or pass a larger max_rows (CLI: --max-rows).")
+        return pd.DataFrame(chunk, columns=[d[0] for d in result.description])
+    except duckdb.InterruptException:
+        expired = True
+    except KeyboardInterrupt:
+        con.interrupt()
+        raise
+    except duckdb.IOException as exc:
+        raise SQLError(f"SQL error: {_first_line(exc)}. The store's files may be damaged: "
+                       "run `nasbench build` (it verifies and repairs them).") from None
     except duckdb.Error as exc:
         raise SQLError(f"SQL error: {_first_line(exc)}") from None
+    finally:
+        if timer is not None:
+            timer.cancel()
+    if expired:
+        raise SQLTimeoutError(f"The query ran longer than {timeout:g} s and was interrupted; "
+                              "pass a larger timeout (CLI: --timeout) or narrow the query.")
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _first_line(exc: Exception) -> str:

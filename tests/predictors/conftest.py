@@ -15,7 +15,8 @@ def nb201(db: nasbench.Store) -> nasbench.Table:
 
 @pytest.fixture(scope="session")
 def nb201_split(nb201: nasbench.Table) -> dict[str, object]:
-    """200 training archs with one-seed labels, 3,000 test archs with seed means."""
+    """200 training archs with one-seed labels, 3,000 test archs with seed means (whole
+    isomorphism classes with no member in training: the default class-grouped split)."""
     from nasbench.predictors._evaluate import splits
 
     split = next(iter(splits(nb201, "val_acc", train_sizes=[200], repetitions=1, seed=3,

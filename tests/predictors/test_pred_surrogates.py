@@ -95,7 +95,9 @@ def test_shipped_surrogate_round_trips_through_the_store(db: nasbench.Store) -> 
     """surrogates/nb201__cifar10 (shipped) is served by the store exactly as written."""
     import pandas as pd
 
-    folder = Path(__file__).resolve().parents[2] / "surrogates" / "nb201__cifar10"
+    from nasbench.recipes._surrogate import SURROGATE_DIR
+
+    folder = SURROGATE_DIR / "nb201__cifar10"
     if not (folder / "predictions.parquet").exists():
         pytest.skip("no shipped surrogate folder")
     written = pd.read_parquet(folder / "predictions.parquet").sort_values("arch_id")

@@ -1,0 +1,175 @@
+"""The table's look-up fast path: string maps and vectorised index arrays give exactly the
+rows the space's checking parser gives, and refuse what the parser refuses."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from nasbench.errors import InvalidArchitectureError
+from nasbench.spaces import get_space
+from nasbench.store._table import Table
+
+
+def _parser_rows(t: Table, archs: list) -> np.ndarray:
+    """Rows through the space's parser only (no map), the reference."""
+    keys = np.array([t.space.key(a) for a in archs], dtype=np.int64)
+    return t._rows_of_keys(keys, archs)
+
+
+def _fresh(t: Table) -> Table:
+    """A second Table object on the same build entry (shares the string maps)."""
+    return type(t)(t.parquet_path.parents[2], t._entry)
+
+
+def test_nb201_both_string_forms_match_the_parser_for_every_cell(db) -> None:
+    t = db.table("nb201", "cifar10")
+    sp = t.space
+    cells = list(itertools.product(range(5), repeat=6))
+    want = _parser_rows(t, cells)
+    official = [sp.to_string(c) for c in cells]
+    digits = ["".join(map(str, c)) for c in cells]
+    np.testing.assert_array_equal(t.rows(official), want)
+    np.testing.assert_array_equal(t.rows(digits), want)
+    np.testing.assert_array_equal(t.rows(np.array(official)), want)
+    fresh = _fresh(t)  # per-call path, index form first (it loads on the miss)
+    assert [fresh.row(s) for s in digits] == want.tolist()
+    assert [fresh.row(s) for s in official] == want.tolist()
+    np.testing.assert_array_equal(_parser_rows(t, official), want)
+
+
+@pytest.mark.parametrize("space", ["nbgraph", "fcnet"])
+def test_every_key_string_of_one_table_matches_the_parser(db, space: str) -> None:
+    t = db.table(space, db.datasets(space)[0])
+    sp = t.space
+    archs = [sp.from_key(int(k)) for k in t.keys]
+    want = np.arange(len(t))
+    np.testing.assert_array_equal(_parser_rows(t, archs), want)
+    canonical = [sp.to_string(a) for a in archs]
+    np.testing.assert_array_equal(t.rows(canonical), want)
+    assert [t.row(s) for s in canonical[::97]] == want[::97].tolist()
+    if space == "fcnet":
+        index = [sp.to_index_string(a) for a in archs]
+        np.testing.assert_array_equal(t.rows(index), want)
+        assert [t.row(s) for s in index[::97]] == want[::97].tolist()
+
+
+def test_strings_the_maps_miss_go_through_the_parser(db) -> None:
+    t = db.table("nb201", "cifar10")
+    canonical = t.space.to_string((4, 2, 1, 2, 1, 1))
+    row = t.row((4, 2, 1, 2, 1, 1))
+    for s in (f"  {canonical} ", " 421211", "421211 "):  # not in the maps: the parser strips
+        assert t.row(s) == row
+    mixed = [canonical, " 421211", (4, 2, 1, 2, 1, 1), "421211", ["avg_pool_3x3", 2, 1, 2, 1, 1]]
+    assert t.rows(mixed).tolist() == [row] * 5
+    g = db.table("nbgraph", "cora")
+    raw = "0,0,0,0|gcn,gcn,skip,skip"  # an isomorph, not the class representative
+    assert g.row(raw) == g.row({"link": [0, 0, 0, 0], "ops": ["gcn", "gcn", "skip", "skip"]})
+
+
+def test_bad_strings_raise_the_parser_message(db) -> None:
+    t = db.table("nb201", "cifar10")
+    for bad in ("|nor_conv_3x3~0|", "421215", "|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|"):
+        with pytest.raises(InvalidArchitectureError) as want:
+            t.space.key(bad)
+        with pytest.raises(InvalidArchitectureError) as got:
+            t.row(bad)
+        assert str(got.value) == str(want.value)
+        with pytest.raises(InvalidArchitectureError) as got_many:
+            t.rows([t.arch_strings()[0], bad])
+        assert str(got_many.value) == str(want.value)
+    digits = ["421211", "000000", "421215"]  # all index strings: the space's vectorised path
+    with pytest.raises(InvalidArchitectureError) as want:
+        t.space.keys(digits)
+    with pytest.raises(InvalidArchitectureError) as got:
+        t.rows(digits)
+    assert str(got.value) == str(want.value)
+    p = db.table("nbgraph", "proteins")  # valid in NAS-Bench-Graph, outside proteins' ops
+    with pytest.raises(InvalidArchitectureError) as want:
+        p.space.key("0,0,0,0|gat,gat,gat,gat")
+    with pytest.raises(InvalidArchitectureError) as got:
+        p.rows([p.arch_strings()[0], "0,0,0,0|gat,gat,gat,gat"])
+    assert str(got.value) == str(want.value)
+
+
+@pytest.mark.parametrize("space,width", [("nb201", 6), ("fcnet", 9)])
+def test_vectorised_index_arrays_equal_per_arch_lookup(db, space: str, width: int) -> None:
+    t = db.table(space, db.datasets(space)[0])
+    archs = t.space.sample(3000, seed=1)
+    want = np.array([t.row(a) for a in archs])
+    arr = np.array(archs)
+    for dtype in (np.int64, np.int32, np.uint8, np.int8):
+        np.testing.assert_array_equal(t.rows(arr.astype(dtype)), want)
+    np.testing.assert_array_equal(t.rows(archs), want)  # list of int tuples
+    np.testing.assert_array_equal(t.rows([list(a) for a in archs]), want)
+    np.testing.assert_array_equal(t.rows(iter(archs)), want)
+    np.testing.assert_array_equal(t.rows([tuple(np.int64(v) for v in a) for a in archs]),
+                                  want)
+    assert t.rows(arr[:0]).tolist() == []
+    bad = arr.copy()
+    bad[7, 0] = 99
+    with pytest.raises(InvalidArchitectureError) as want_err:
+        t.space.keys(bad)
+    with pytest.raises(InvalidArchitectureError) as got_err:
+        t.rows(bad)
+    assert str(got_err.value) == str(want_err.value)
+    assert "Row 7" in str(got_err.value)
+    with pytest.raises(InvalidArchitectureError):
+        t.rows([tuple(a) for a in bad])
+    np.testing.assert_array_equal(
+        t.query_many(arr, t.metrics[0])[t.metrics[0]].to_numpy(),
+        t.query_many(archs, t.metrics[0])[t.metrics[0]].to_numpy())
+
+
+def test_bools_are_never_op_indices(db) -> None:
+    t = db.table("nb201", "cifar10")
+    t.row((1, 0, 0, 0, 0, 0))  # seen before: a memo must not let (True, 0, ...) through
+    with pytest.raises(InvalidArchitectureError):
+        t.rows(np.zeros((4, 6), dtype=bool))
+    with pytest.raises(InvalidArchitectureError):
+        t.rows(np.ones((4, 6), dtype=bool))
+    with pytest.raises(InvalidArchitectureError):
+        t.rows([(0, 0, 0, 0, 0, 0), (True, 0, 0, 0, 0, 0)])
+    with pytest.raises(InvalidArchitectureError):
+        t.rows([(0, 0, 0, 0, 0, 0), (np.True_, 0, 0, 0, 0, 0)])
+    with pytest.raises(InvalidArchitectureError):
+        t.query_many([[1, 0, 0, 0, 0, 0], [False] * 6])
+    f = db.table("fcnet", "naval_propulsion")
+    with pytest.raises(InvalidArchitectureError):
+        f.rows(np.zeros((2, 9), dtype=bool))
+    with pytest.raises(InvalidArchitectureError):
+        f.rows([(0,) * 9, (False,) * 9])
+
+
+def test_arch_strings_content_unchanged(db) -> None:
+    for space in db.spaces:
+        for dataset in db.datasets(space):
+            t = db.table(space, dataset)
+            sp = get_space(space)
+            strings = t.arch_strings()
+            assert strings.shape == (len(t),)
+            assert all(type(s) is str for s in strings[:: max(1, len(t) // 500)])
+            for i in np.linspace(0, len(t) - 1, 40).astype(int):
+                assert strings[i] == sp.to_string(sp.from_key(int(t.keys[i])))
+            assert not strings.flags.writeable
+            df = t.query_many(list(strings[:5]), t.metrics[0])
+            assert df["arch"].tolist() == list(strings[:5])
+            assert str(df["arch"].dtype) == "string"
+
+
+def test_tables_with_equal_keys_share_their_strings(db) -> None:
+    a, b = db.table("nb201", "cifar10"), db.table("nb201", "cifar100")
+    assert a.arch_strings() is b.arch_strings()
+    assert a._row_of_key is b._row_of_key
+    p = db.table("nbgraph", "proteins")
+    assert p.arch_strings() is not db.table("nbgraph", "cora").arch_strings()
+    assert len(p.arch_strings()) == len(p) == 2021
+
+
+def test_n_seeds_as_counted_from_the_values(db) -> None:
+    for space in db.spaces:
+        t = db.table(space, db.datasets(space)[0])
+        np.testing.assert_array_equal(t.n_seeds, (~np.isnan(t._values[0])).sum(axis=1))
+        assert t.n_seeds.dtype == np.int64
