@@ -18,6 +18,7 @@ from nasbench.harness._baseline import (
     expected_best_of_k,
     random_search_distribution,
     relative_improvement,
+    score_baseline,
 )
 from nasbench.harness._demo import demo_comparison
 from nasbench.harness._guard import TestDataLeakError
@@ -28,6 +29,7 @@ from nasbench.harness._report import build_report, write_report
 from nasbench.harness._run import run, run_seeds
 from nasbench.harness._runner import GridSpec, load_results, run_grid
 from nasbench.harness._scores import anytime, compare_to_baseline, final_scores
+from nasbench.harness._subspace import SubSpace
 
 __all__ = [
     "OPTIMIZERS",
@@ -37,6 +39,7 @@ __all__ = [
     "GridSpec",
     "Optimizer",
     "SpaceIndex",
+    "SubSpace",
     "TestDataLeakError",
     "UnknownOptimizerError",
     "VectorizedOptimizer",
@@ -57,5 +60,6 @@ __all__ = [
     "run_mo",
     "run_seeds",
     "sample_efficiency",
+    "score_baseline",
     "write_report",
 ]

@@ -56,9 +56,19 @@ def add_parser(subparsers: Any, parents: Sequence[argparse.ArgumentParser] = ()
     s.add_argument("--out", default="nasbench-compare", help="output folder")
     s.add_argument("--param", action="append", default=[], metavar="OPT.NAME=VALUE",
                    help="optimizer hyper-parameter, e.g. rea.population=20 (repeatable)")
+    s.add_argument("--metric", default=None,
+                   help="search metric of every table (default: val_acc / val_loss)")
+    s.add_argument("--allow-test-metric", action="store_true",
+                   help="permit a search metric or objective whose split is 'test' (e.g. "
+                        "analog_acc, test_acc); recorded in config.json and the trajectories "
+                        "and stated in the report")
     s.add_argument("--mo", default="",
-                   help="also run these multi-objective optimizers (e.g. mo_rs,nsga2) for "
-                        "val_acc vs latency on the tables that have latency")
+                   help="also run these multi-objective optimizers (e.g. mo_rs,nsga2) on the "
+                        "tables that have every --objectives metric")
+    s.add_argument("--objectives", default="val_acc:max,latency:min",
+                   help="multi-objective objectives, METRIC:max|min comma-separated (default "
+                        "val_acc:max,latency:min; aliases such as energy work; a partial "
+                        "column restricts the run to the cells that have every objective)")
     s.add_argument("--no-report", action="store_true", help="skip report.md / report.html")
     if "--home" not in s._option_string_actions:
         s.add_argument("--home", help="store home (default: $NASBENCH_HOME)")
@@ -104,13 +114,17 @@ def run(args: argparse.Namespace) -> None:
         raise CompareUsageError(f"--param names optimizer(s) {', '.join(unknown)} that are not "
                                 f"in --optimizers ({', '.join(optimizers)}).")
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    spec = GridSpec(optimizers, tables, seeds, args.budget, args.unit, args.workers, params)
+    allow = bool(getattr(args, "allow_test_metric", False))
+    spec = GridSpec(optimizers, tables, seeds, args.budget, args.unit, args.workers, params,
+                    metric=getattr(args, "metric", None), allow_test_metric=allow)
     df = run_grid(spec, args.out, jobs=args.jobs, executor=args.executor, home=args.home)
     print(f"{len(df)} trajectory rows in {Path(args.out) / 'runs'}")
     if args.no_report:
         return
     db = nasbench.open(args.home, build=False)
-    mo = _run_mo(args.mo, db, tables, seeds, args.budget) if args.mo else None
+    objectives = getattr(args, "objectives", "val_acc:max,latency:min")
+    mo = _run_mo(args.mo, db, tables, seeds, args.budget, objectives, allow) if args.mo \
+        else None
     md_path, html_path = write_report(df, args.out, db, unit=args.unit, mo=mo,
                                       title=f"nasbench compare: {', '.join(tables)}")
     from nasbench.harness._analysis import analyse
@@ -120,16 +134,23 @@ def run(args: argparse.Namespace) -> None:
     print(f"report: {md_path} and {html_path}")
 
 
-def _run_mo(names: str, db: Any, tables: list[str], seeds: list[int], budget: float) -> Any:
+def _run_mo(names: str, db: Any, tables: list[str], seeds: list[int], budget: float,
+            objectives: str = "val_acc:max,latency:min", allow_test_metric: bool = False
+            ) -> Any:
     import pandas as pd
 
-    from nasbench.harness._mo import run_mo
+    from nasbench.harness._mo import parse_objectives, run_mo
 
+    try:
+        sense = parse_objectives(objectives)
+    except ValueError as exc:
+        raise CompareUsageError(f"--objectives: {exc}") from None
     frames = []
     for tab in tables:
         t = db.table(*tab.split("/", 1))
-        if "latency" not in t.metrics or "val_acc" not in t.metrics:
+        if not all(m in t.metrics or m in t.aliases for m in sense):
             continue
         for name in (n.strip() for n in names.split(",") if n.strip()):
-            frames += [run_mo(name, t, int(budget), seed=s) for s in seeds]
+            frames += [run_mo(name, t, int(budget), seed=s, objectives=sense,
+                              allow_test_metric=allow_test_metric) for s in seeds]
     return pd.concat(frames, ignore_index=True) if frames else None

@@ -28,6 +28,13 @@ def default_metric(table: Any) -> str:
                      f"pass metric= one of {', '.join(table.metrics)}.")
 
 
+def baseline_of(table: Any, metric: str) -> str:
+    """``"mean"`` or ``"median"``: the random-architecture statistic that relative scores of
+    ``metric`` use (the catalog's ``baseline``; FCNet ``val_loss`` declares the median,
+    because a few diverged runs dominate its mean)."""
+    return str(table.describe(metric).get("baseline") or "mean")
+
+
 def search_space(table: Any) -> Any:
     """The search space whose :meth:`enumerate` is exactly the table's archs.
 
@@ -44,10 +51,18 @@ class Oracle:
         mean: mean of ``metric`` over the arch's seeds (the incumbent score).
         test: ``test_acc`` mean, or ``None`` when the table has no test metric.
         strings: canonical arch strings.
+        official: the benchmark's own index of every arch (NB201), or ``None``.
+
+    Scalars: ``split`` (the metric's data split; ``"test"`` only with ``allow_test``),
+    ``optimum``, ``space_mean``, ``space_median``, and ``baseline`` (``"mean"`` or
+    ``"median"``: the random-architecture statistic the metric declares, see
+    ``MetricInfo.baseline``) with its value ``baseline_value``, which normalised regret and
+    RI are relative to.
     """
 
-    def __init__(self, table: Any, metric: str, index: SpaceIndex) -> None:
-        check_metric(metric, table)
+    def __init__(self, table: Any, metric: str, index: SpaceIndex,
+                 allow_test: bool = False) -> None:
+        self.split = check_metric(metric, table, allow_test)
         self.table = table
         self.metric = metric
         self.direction = table.direction(metric)
@@ -69,6 +84,13 @@ class Oracle:
         sign = 1.0 if self.direction == "max" else -1.0
         self.optimum = float(sign * np.nanmax(sign * self.mean))
         self.space_mean = float(np.nanmean(self.mean))
+        self.space_median = float(np.nanmedian(self.mean))
+        self.baseline = baseline_of(table, metric)
+        self.baseline_value = self.space_median if self.baseline == "median" else \
+            self.space_mean
+        official = getattr(table, "official_index", None)
+        self.official: np.ndarray | None = (np.asarray(official, np.int64)[perm]
+                                            if official is not None else None)
 
     @property
     def has_time(self) -> bool:

@@ -23,12 +23,16 @@ _COLUMNS = {"optimizer": "optimizer", "seeds": "seeds", "step": "evals", "median
             "a12": "A12", "wilcoxon_p": "Wilcoxon p", "holm_p": "Holm p"}
 _PROTOCOL = (
     "Protocol: each evaluation shows the optimizer the validation metric of ONE training seed "
-    "drawn at random; test values never reach an optimizer. The incumbent is the arch with "
+    "drawn at random; test values never reach an optimizer unless a section below says "
+    "otherwise. The incumbent is the arch with "
     "the best mean of its observations (re-evaluations are averaged); it is scored by its "
-    "mean validation value over all seeds (`median`, `mean`), by RI = 100 (score - space "
-    "mean) / space mean (Yang et al. 2020), "
-    "by normalised regret (0 = table optimum, 1 = average architecture) and by `test` where "
-    "the table has test accuracy. AUC = mean normalised regret over the run (lower is "
+    "mean validation value over all seeds (`median`, `mean`), by RI = 100 (score - baseline) "
+    "/ baseline (Yang et al. 2020), "
+    "by normalised regret (0 = table optimum, 1 = baseline architecture) and by `test` where "
+    "the table has test accuracy. The baseline is the mean architecture of the table, or its "
+    "median where the metric declares it (heavy-tailed metrics such as FCNet val_loss, whose "
+    "mean a few diverged runs dominate); each table states its own. AUC = mean normalised "
+    "regret over the run (lower is "
     "better). P(beat RS) and `effect` compare with the exact distribution of random search at "
     "the same budget; A12 is the probability that a run beats a random-search run; Wilcoxon "
     "= paired signed-rank test against random search over seeds, Holm-adjusted over all "
@@ -65,7 +69,47 @@ def html_table(df: pd.DataFrame) -> str:
 def _score_table(an: Analysis, table: str) -> pd.DataFrame:
     s = an.summary[an.summary["table"] == table]
     cols = [c for c in _COLUMNS if c in s and (c != "test" or s["test"].notna().any())]
-    return s[cols].rename(columns=_COLUMNS)
+    names = dict(_COLUMNS)
+    stat = _baseline_stat(s)
+    names.update(ri=f"RI % vs {stat}", norm_regret=f"norm. regret vs {stat}")
+    if stat == "median":
+        names["auc"] = "AUC (median of seeds)"
+    return s[cols].rename(columns=names)
+
+
+def _baseline_stat(summary: pd.DataFrame) -> str:
+    if "baseline" in summary and summary["baseline"].notna().any():
+        return str(summary["baseline"].dropna().iloc[0])
+    return "mean"
+
+
+def _baseline_note(df: pd.DataFrame, table: str) -> str:
+    """One sentence: which baseline RI and normalised regret of ``table`` are relative to."""
+    from nasbench.harness._scores import table_meta
+
+    meta = table_meta(df, table)
+    metric = str(df.loc[df["table"] == table, "metric"].iloc[0])
+    text = (f"Baseline: the {meta['baseline']} architecture of the table ({metric} = "
+            f"{_cell(meta['baseline_value'])}); RI and normalised regret are relative to it")
+    if meta["baseline"] == "median":
+        text += (", as the metric declares: its mean is dominated by a few diverged runs, "
+                 "so against the mean every ordinary architecture would score RI ~ 100 %")
+    return text + "."
+
+
+def _test_metric_note(df: pd.DataFrame) -> str | None:
+    """The statement a report must carry when runs searched on test-split metrics."""
+    if "metric_split" not in df:
+        return None
+    t = df[df["metric_split"] == "test"]
+    if t.empty:
+        return None
+    pairs = sorted({f"{m} on {tab}" for m, tab in zip(t["metric"], t["table"])})
+    opts = sorted(set(t["optimizer"]))
+    return (f"These runs searched on a TEST-split metric ({'; '.join(pairs)}; optimizers "
+            f"{', '.join(opts)}), with the explicit opt-in allow_test_metric=True: the "
+            "optimizers observed test values, so their scores are not an honest estimate of "
+            "how they generalise and must not be compared with validation-metric searches.")
 
 
 def build_report(df: pd.DataFrame, db: Any = None, *, title: str = "NAS comparison",
@@ -81,6 +125,10 @@ def build_report(df: pd.DataFrame, db: Any = None, *, title: str = "NAS comparis
     an = analyse(df, db, unit=unit)
     md: list[str] = [f"# {title}", "", _PROTOCOL, ""]
     html: list[str] = [f"<h1>{escape(title)}</h1>", f"<p>{escape(_PROTOCOL)}</p>"]
+    note = _test_metric_note(df)
+    if note:
+        md += ["## Searched on test data", "", f"**{note}**", ""]
+        html += ["<h2>Searched on test data</h2>", f"<p><strong>{escape(note)}</strong></p>"]
     md += ["## Verdicts", ""] + [f"- {v}" for v in an.verdicts.values()] + [""]
     html += ["<h2>Verdicts</h2><ul>"] + [f"<li>{escape(v)}</li>" for v in an.verdicts.values()]
     html.append("</ul>")
@@ -88,8 +136,9 @@ def build_report(df: pd.DataFrame, db: Any = None, *, title: str = "NAS comparis
     curves = anytime(df, "normalized_regret", x=x)
     for table in dict.fromkeys(an.summary["table"]):
         st = _score_table(an, str(table))
-        md += [f"## {table}", "", markdown_table(st), ""]
-        html += [f"<h2>{escape(str(table))}</h2>", html_table(st)]
+        base = _baseline_note(df, str(table))
+        md += [f"## {table}", "", base, "", markdown_table(st), ""]
+        html += [f"<h2>{escape(str(table))}</h2>", f"<p>{escape(base)}</p>", html_table(st)]
         c = curves[curves["table"] == table]
         series = {str(o): (g["x"].to_numpy(), g["median"].to_numpy(), g["lo"].to_numpy(),
                            g["hi"].to_numpy()) for o, g in c.groupby("optimizer", sort=False)}
@@ -131,38 +180,59 @@ def _ranks_section(an: Analysis, md: list[str], html: list[str]) -> tuple[list[s
 
 def _mo_section(mo: pd.DataFrame, db: Any, md: list[str], html: list[str]
                 ) -> tuple[list[str], list[str]]:
-    import pandas as pd
+    from nasbench.harness._mo import (
+        describe_objectives,
+        frame_objectives,
+        observed_front,
+        parse_objectives,
+    )
 
-    from nasbench.harness._mo import observed_front
-
-    last = mo.groupby(["optimizer", "table", "seed"], sort=False).tail(1)
-    summ = last.groupby(["table", "optimizer"], sort=False).agg(
-        seeds=("seed", "size"), hv_ratio_median=("hv_ratio", "median"),
-        hv_ratio_mean=("hv_ratio", "mean"), front_size=("front_size", "median")).reset_index()
-    text = ("Multi-objective (validation accuracy up, latency down): hypervolume of the front "
-            "found (observed non-dominated archs, scored with mean values), objectives "
-            "normalised to [0, 1] by the table's best/worst values, reference point = the worst "
-            "value of each objective; hv_ratio = hypervolume / that of the true front.")
-    md += ["## Multi-objective", "", text, "", markdown_table(summ), ""]
-    html += ["<h2>Multi-objective</h2>", f"<p>{escape(text)}</p>", html_table(summ)]
-    if db is None:
-        return md, html
-    for table, g in mo.groupby("table", sort=False):
-        t = db.table(*str(table).split("/", 1))
-        names = [c[4:] for c in g.columns if c.startswith("obs_")]
-        sense = {names[0]: "max", names[1]: "min"} if len(names) == 2 else None
-        if sense is None:
+    mo = mo.copy()
+    if "objectives" not in mo:
+        mo["objectives"] = ",".join(f"{m}:{d}" for m, d in frame_objectives(mo).items())
+    md += ["## Multi-objective", ""]
+    html.append("<h2>Multi-objective</h2>")
+    for objectives, g_obj in mo.groupby("objectives", sort=False):
+        sense = parse_objectives(str(objectives))
+        last = g_obj.groupby(["optimizer", "table", "seed"], sort=False).tail(1)
+        summ = last.groupby(["table", "optimizer"], sort=False).agg(
+            seeds=("seed", "size"), hv_ratio_median=("hv_ratio", "median"),
+            hv_ratio_mean=("hv_ratio", "mean"),
+            front_size=("front_size", "median")).reset_index()
+        text = (f"Objectives {describe_objectives(sense)}: hypervolume of the front found "
+                "(observed non-dominated archs, scored with mean values), objectives "
+                "normalised to [0, 1] by the best/worst values of the cells searched, "
+                "reference point = the worst value of each objective; hv_ratio = hypervolume / "
+                "that of the true front of those cells.")
+        cells = []
+        if "n_cells" in g_obj:
+            for tab, g in last.groupby("table", sort=False):
+                n, total = int(g["n_cells"].iloc[0]), int(g["n_table_cells"].iloc[0])
+                cells.append(f"{tab}: run on {n:,} of {total:,} cells that have every "
+                             f"objective" if n < total else f"{tab}: run on all {total:,} cells")
+        if cells:
+            text += " " + "; ".join(cells) + "."
+        tests = sorted({f"{o} on {tab}" for o, tab in zip(g_obj.get("test_objectives", ()),
+                                                             g_obj["table"]) if o})
+        if tests:
+            text += (f" TEST-split objectives were searched on ({'; '.join(tests)}) with the "
+                     "explicit opt-in allow_test_metric=True: the optimizers observed test "
+                     "values.")
+        md += [text, "", markdown_table(summ), ""]
+        html += [f"<p>{escape(text)}</p>", html_table(summ)]
+        if db is None or len(sense) != 2:
             continue
-        groups = {}
-        true = t.pareto(sense)
-        groups["true front"] = (true[names[1]].to_numpy(), true[names[0]].to_numpy())
-        for opt, go in g.groupby("optimizer", sort=False):
-            first_seed = go[go["seed"] == go["seed"].min()]
-            f = observed_front(first_seed, t, sense)
-            groups[f"{opt} (seed {int(go['seed'].min())})"] = (f[names[1]].to_numpy(),
-                                                               f[names[0]].to_numpy())
-        html.append(_svg.scatter(groups, f"{table}: Pareto fronts", names[1], names[0]))
-    _ = pd
+        (y_name, _), (x_name, _) = sense.items()
+        for table, g in g_obj.groupby("table", sort=False):
+            t = db.table(*str(table).split("/", 1))
+            true = t.pareto(sense)
+            groups = {"true front": (true[x_name].to_numpy(), true[y_name].to_numpy())}
+            for opt, go in g.groupby("optimizer", sort=False):
+                first_seed = go[go["seed"] == go["seed"].min()]
+                f = observed_front(first_seed, t, sense)
+                groups[f"{opt} (seed {int(go['seed'].min())})"] = (f[x_name].to_numpy(),
+                                                                   f[y_name].to_numpy())
+            html.append(_svg.scatter(groups, f"{table}: Pareto fronts", x_name, y_name))
     return md, html
 
 

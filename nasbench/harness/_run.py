@@ -14,7 +14,7 @@ from nasbench.harness._base import (
     resolve_seed,
 )
 from nasbench.harness._engine import UNITS, simulate
-from nasbench.harness._guard import check_optimizer
+from nasbench.harness._guard import check_optimizer, sealed
 from nasbench.harness._index import SpaceIndex
 from nasbench.harness._oracle import Oracle, default_metric, search_space
 from nasbench.harness._registry import get_optimizer
@@ -39,7 +39,7 @@ def open_table(table: Any) -> Any:
 
 def run(optimizer: str | type[Optimizer] | Optimizer, table: Any, budget: float,
         seed: int | None = None, *, metric: str | None = None, unit: str = "evals",
-        n_workers: int = 1, **params: Any) -> pd.DataFrame:
+        n_workers: int = 1, allow_test_metric: bool = False, **params: Any) -> pd.DataFrame:
     """Run one search and return its trajectory (one row per finished evaluation).
 
     Args:
@@ -51,6 +51,9 @@ def run(optimizer: str | type[Optimizer] | Optimizer, table: Any, budget: float,
         seed: run seed (optimizer and evaluation-noise streams); ``None`` draws one.
         metric: validation metric to search on (default ``val_acc`` / ``val_loss``).
         n_workers: simulated asynchronous workers.
+        allow_test_metric: permit a ``metric`` whose catalog split is ``"test"`` (refused
+            otherwise with :class:`TestDataLeakError`); the trajectory's ``metric_split``
+            column and ``df.attrs["allow_test_metric"]`` record it, and the report says so.
         **params: hyper-parameters of the optimizer (e.g. ``population=20``).
 
     Returns:
@@ -58,12 +61,13 @@ def run(optimizer: str | type[Optimizer] | Optimizer, table: Any, budget: float,
         run settings are in ``df.attrs``.
     """
     return run_seeds(optimizer, table, budget, [resolve_seed(seed)], metric=metric, unit=unit,
-                     n_workers=n_workers, **params)
+                     n_workers=n_workers, allow_test_metric=allow_test_metric, **params)
 
 
 def run_seeds(optimizer: str | type[Optimizer] | Optimizer, table: Any, budget: float,
               seeds: Sequence[int], *, metric: str | None = None, unit: str = "evals",
-              n_workers: int = 1, **params: Any) -> pd.DataFrame:
+              n_workers: int = 1, allow_test_metric: bool = False, **params: Any
+              ) -> pd.DataFrame:
     """:func:`run` for many seeds at once (vectorised for the built-in optimizers).
 
     Each seed's rows are identical to ``run(..., seed=s)``. Returns all seeds' rows, seed-major.
@@ -74,21 +78,35 @@ def run_seeds(optimizer: str | type[Optimizer] | Optimizer, table: Any, budget: 
     metric = metric or default_metric(table)
     space = search_space(table)
     index = SpaceIndex.of(space)
-    oracle = Oracle(table, metric, index)
+    oracle = Oracle(table, metric, index, allow_test=allow_test_metric)
     if unit == "seconds" and not oracle.has_time:
         raise ValueError(f"Table {table.space_name}/{table.dataset} has no train_time, so a "
                          "budget in simulated seconds is undefined; use unit='evals'.")
-    batch, name = _make_batch(optimizer, index, seeds, oracle.direction, params)
-    check_optimizer(batch, f"{name} on {table.space_name}/{table.dataset}")
+    tab = f"{table.space_name}/{table.dataset}"
+    with sealed(f"building {_label(optimizer)} for {tab}"):
+        batch, name = _make_batch(optimizer, index, seeds, oracle.direction, params)
+    where = f"{name} on {tab}"
+    check_optimizer(batch, where, table)
     t0 = time.perf_counter()
     rec = simulate(batch, oracle, budget, unit, n_workers,
-                   after_tell=lambda: check_optimizer(batch, name) if _scan_each(batch) else None)
-    meta = {"optimizer": name, "table": f"{table.space_name}/{table.dataset}",
-            "metric": metric, "direction": oracle.direction, "budget": float(budget),
-            "unit": unit, "n_workers": int(n_workers), "optimum": oracle.optimum,
-            "space_mean": oracle.space_mean, "params": dict(params),
+                   after_tell=lambda: check_optimizer(batch, where, table)
+                   if _scan_each(batch) else None, where=where)
+    meta = {"optimizer": name, "table": tab,
+            "metric": metric, "metric_split": oracle.split,
+            "allow_test_metric": bool(allow_test_metric), "direction": oracle.direction,
+            "budget": float(budget), "unit": unit, "n_workers": int(n_workers),
+            "optimum": oracle.optimum, "space_mean": oracle.space_mean,
+            "space_median": oracle.space_median, "baseline": oracle.baseline,
+            "baseline_value": oracle.baseline_value, "params": dict(params),
             "wall_seconds": time.perf_counter() - t0}
     return build_frame(rec, oracle, seeds, meta)
+
+
+def _label(optimizer: Any) -> str:
+    if isinstance(optimizer, str):
+        return optimizer
+    return str(getattr(optimizer, "name", "") or getattr(optimizer, "__name__", "")
+               or type(optimizer).__name__)
 
 
 def _scan_each(batch: BatchOptimizer) -> bool:

@@ -62,7 +62,12 @@ class Cell:
 
 @dataclass
 class GridSpec:
-    """What to run; ``params`` maps optimizer name -> hyper-parameters."""
+    """What to run; ``params`` maps optimizer name -> hyper-parameters.
+
+    ``metric`` is the search metric of every table (default: each table's ``val_acc`` /
+    ``val_loss``); a test-split metric needs ``allow_test_metric=True``, which config.json
+    records and the report states.
+    """
 
     optimizers: Sequence[str]
     tables: Sequence[str]
@@ -71,11 +76,21 @@ class GridSpec:
     unit: str = "evals"
     n_workers: int = 1
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    metric: str | None = None
+    allow_test_metric: bool = False
 
     def config(self) -> dict[str, Any]:
-        """The settings every cell of one output folder must share (stored in config.json)."""
-        return {"budget": float(self.budget), "unit": self.unit, "n_workers": self.n_workers,
-                "params": {k: v for k, v in sorted(self.params.items()) if v}}
+        """The settings every cell of one output folder must share (stored in config.json).
+
+        ``metric`` and ``allow_test_metric`` appear only when set, so folders written
+        before they existed still resume."""
+        cfg = {"budget": float(self.budget), "unit": self.unit, "n_workers": self.n_workers,
+               "params": {k: v for k, v in sorted(self.params.items()) if v}}
+        if self.metric is not None:
+            cfg["metric"] = self.metric
+        if self.allow_test_metric:
+            cfg["allow_test_metric"] = True
+        return cfg
 
 
 def covered_seeds(out: Path, optimizer: str, table: str) -> set[int]:
@@ -122,7 +137,9 @@ def cell_frame(cell: Cell, spec: GridSpec, home: str | None) -> pd.DataFrame:
 
     table = _store(home).table(*cell.table.split("/", 1))
     return run_seeds(cell.optimizer, table, spec.budget, list(cell.seeds), unit=spec.unit,
-                     n_workers=spec.n_workers, **spec.params.get(cell.optimizer, {}))
+                     n_workers=spec.n_workers, metric=spec.metric,
+                     allow_test_metric=spec.allow_test_metric,
+                     **spec.params.get(cell.optimizer, {}))
 
 
 def run_cell(cell: Cell, spec: GridSpec, out: Path, home: str | None) -> tuple[Cell, int, float]:
@@ -201,8 +218,12 @@ def run_grid(spec: GridSpec, out: str | os.PathLike[str], *, jobs: int = 1,
     out_path = Path(out)
     for opt in spec.optimizers:
         get_optimizer(opt)
-    for tab in spec.tables:  # fail fast on unknown tables
-        _store(home).table(*_split_table(tab))
+    for tab in spec.tables:  # fail fast on unknown tables and refused metrics
+        t = _store(home).table(*_split_table(tab))
+        if spec.metric is not None:
+            from nasbench.harness._guard import check_metric
+
+            check_metric(spec.metric, t, spec.allow_test_metric)
     prepare(out_path, spec)
     cells = plan(spec, out_path)
     report = progress or _print_progress
@@ -323,4 +344,21 @@ def load_results(out: str | os.PathLike[str], optimizers: Sequence[str] | None =
     df = pd.concat(frames, ignore_index=True)
     if seeds is not None:
         df = df[df["seed"].isin(list(seeds))].reset_index(drop=True)
+    _check_baselines(df, out)
     return df
+
+
+def _check_baselines(df: pd.DataFrame, out: str | os.PathLike[str]) -> None:
+    """Cells written before trajectories named their baseline were normalised by the mean;
+    refuse a folder where one table mixes them with cells normalised by a median."""
+    if "baseline" not in df:
+        df["baseline"] = "mean"
+        return
+    df["baseline"] = df["baseline"].fillna("mean")
+    mixed = [str(t) for t, g in df.groupby("table", sort=False) if g["baseline"].nunique() > 1]
+    if mixed:
+        raise NasbenchError(
+            f"The runs under {out} for {', '.join(mixed)} were scored against different "
+            "baselines (older cells against the mean, newer ones against the median the "
+            "metric declares), so their normalised regrets cannot be compared. Delete those "
+            "tables' cells under runs/ and rerun the same command to redo them.")

@@ -68,8 +68,9 @@ def anytime(df: pd.DataFrame, value: str = "incumbent_score", x: str = "step",
 
 def final_scores(df: pd.DataFrame, at_step: int | None = None) -> pd.DataFrame:
     """One row per (optimizer, table, seed) at the last step (or at ``at_step``): incumbent
-    score, test, regrets, RI over the space mean and the run's AUC (mean normalised regret
-    over steps 1..last; 0 = optimum from the first evaluation, 1 = average-arch level)."""
+    score, test, regrets, RI over the table's baseline (``baseline``: the space mean, or the
+    median where the metric declares it) and the run's AUC (mean normalised regret over
+    steps 1..last; 0 = optimum from the first evaluation, 1 = baseline-arch level)."""
     d = df if at_step is None else df[df["step"] <= at_step]
     keys = ["optimizer", "table", "seed"]
     last = d.groupby(keys, sort=False).tail(1).set_index(keys)
@@ -79,26 +80,36 @@ def final_scores(df: pd.DataFrame, at_step: int | None = None) -> pd.DataFrame:
     out["auc"] = auc
     out = out.reset_index()
     ri = np.full(len(out), np.nan)
+    base = np.empty(len(out), dtype=object)
     for tab, idx in out.groupby("table").groups.items():
         meta = table_meta(df, str(tab))
-        ri[out.index.get_indexer(idx)] = relative_improvement(
-            out.loc[idx, "incumbent_score"].to_numpy(), meta["space_mean"], meta["direction"])
+        at = out.index.get_indexer(idx)
+        ri[at] = relative_improvement(
+            out.loc[idx, "incumbent_score"].to_numpy(), meta["baseline_value"],
+            meta["direction"])
+        base[at] = meta["baseline"]
     out["ri"] = ri
+    out["baseline"] = base
     return out
 
 
 def table_meta(df: pd.DataFrame, table: str) -> dict[str, Any]:
-    """``direction``, ``optimum`` and ``space_mean`` of ``table``, recovered exactly from its
-    trajectory rows (``regret = sign * (optimum - score)``, ``normalized_regret = regret /
-    (sign * (optimum - space_mean))``)."""
+    """``direction``, ``optimum``, ``baseline`` (``"mean"`` / ``"median"``) and
+    ``baseline_value`` of ``table``, recovered exactly from its trajectory rows
+    (``regret = sign * (optimum - score)``, ``normalized_regret = regret / (sign * (optimum -
+    baseline_value))``). Trajectories written before the ``baseline`` column existed were
+    normalised by the mean."""
     g = df[df["table"] == table]
     direction = str(g["direction"].iloc[0])
     sign = 1.0 if direction == "max" else -1.0
     row = g.iloc[int(np.argmax(g["normalized_regret"].to_numpy()))]
     optimum = float(row["incumbent_score"]) + sign * float(row["regret"])
     norm = float(row["normalized_regret"])
-    mean = optimum - sign * float(row["regret"]) / norm if norm else float("nan")
-    return {"space_mean": mean, "optimum": optimum, "direction": direction}
+    value = optimum - sign * float(row["regret"]) / norm if norm else float("nan")
+    stat = str(g["baseline"].dropna().iloc[0]) if "baseline" in g and \
+        g["baseline"].notna().any() else "mean"
+    return {"baseline": stat, "baseline_value": value, "optimum": optimum,
+            "direction": direction}
 
 
 def compare_to_baseline(finals: pd.DataFrame, baseline: str = "rs") -> pd.DataFrame:

@@ -14,8 +14,15 @@ Columns, per seed in finish order:
   ``incumbent_score`` (its mean validation value over all the table's seeds),
   ``incumbent_test`` (its ``test_acc``; NaN when the table has none);
 * ``regret``: ``|optimum - incumbent_score|`` in metric units (optimum = best mean value of
-  the table); ``normalized_regret``: regret / regret of the space's mean value (0 = optimum,
-  1 = as good as the average architecture).
+  the table); ``normalized_regret``: regret / regret of the baseline architecture (0 =
+  optimum, 1 = as good as the baseline);
+* ``baseline``: ``"mean"`` or ``"median"``, the random-architecture statistic the metric
+  declares (``Table.describe(metric)["baseline"]``; FCNet ``val_loss``: median, because a
+  few diverged runs dominate its mean); normalised regret and RI are relative to it;
+* ``metric_split``: the data split of ``metric`` (``valid`` normally; ``test`` only for a run
+  that opted in with ``allow_test_metric=True``);
+* ``incumbent_official_index``: the benchmark's own index of the incumbent (NB201: the
+  NAS-Bench-201 / NATS-Bench index), only on tables that have one.
 """
 
 from __future__ import annotations
@@ -103,7 +110,7 @@ def build_frame(rec: Record, oracle: Oracle, seeds: list[int], meta: dict[str, A
     inc_obs = sign * inc_util
     score = oracle.mean[inc_pos]
     regret = sign * (oracle.optimum - score)
-    norm = regret / (sign * (oracle.optimum - oracle.space_mean))
+    norm = regret / (sign * (oracle.optimum - oracle.baseline_value))
     n_steps = rec.pos.shape[1]
     keep = rec.valid.ravel()
     sim_time = rec.finish if oracle.has_time else np.full(rec.finish.shape, np.nan)
@@ -127,7 +134,11 @@ def build_frame(rec: Record, oracle: Oracle, seeds: list[int], meta: dict[str, A
         "incumbent_test": test.ravel(),
         "regret": regret.ravel(),
         "normalized_regret": norm.ravel(),
+        "baseline": oracle.baseline,
+        "metric_split": oracle.split,
     }
+    if oracle.official is not None:
+        cols["incumbent_official_index"] = oracle.official[inc_pos].ravel()
     df = pd.DataFrame({k: (v[keep] if isinstance(v, np.ndarray) else v)
                        for k, v in cols.items()})
     df["arch"] = df["arch"].astype(object)

@@ -39,8 +39,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nasbench.errors import NasbenchError
 from nasbench.predictors._metrics import score, spearman
 from nasbench.predictors._registry import create
+from nasbench.store._atomic import atomic_with, atomic_write
 
 if TYPE_CHECKING:
     from nasbench.store._table import Table
@@ -146,8 +148,9 @@ def build_surrogates(
             for col in old.columns:
                 if col.removesuffix("__noise_std") in entries and col not in frame.columns:
                     frame[col] = old[col].to_numpy()
+    _check_predictions(frame, {m: e["unit"] for m, e in entries.items()}, pred_path)
     _write_parquet(frame, pred_path)
-    (folder / "split.json").write_text(json.dumps(splits) + "\n")
+    atomic_write(folder / "split.json", json.dumps(splits) + "\n")
     card = {
         "card_version": CARD_VERSION,
         "model_id": f"{table.space_name}__{table.dataset}:{predictor}:seed{seed}",
@@ -164,9 +167,33 @@ def build_surrogates(
                           "classes instead of archs", "train_fraction": train_fraction},
         "metrics": entries,
         "versions": _versions(),
+        "files": card_files(folder, entries),
     }
-    (folder / "model_card.json").write_text(json.dumps(card, indent=1, sort_keys=False) + "\n")
+    atomic_write(folder / "model_card.json", json.dumps(card, indent=1, sort_keys=False) + "\n")
     return folder
+
+
+def card_files(folder: Path, entries: dict[str, Any]) -> dict[str, str]:
+    """sha256 of the predictions, the split and every model file the card lists."""
+    from nasbench.recipes._base import sha256_of
+
+    names = ["predictions.parquet", "split.json"]
+    for metric, e in entries.items():
+        names.append(e["model_file"])
+        if (folder / f"{metric}.transform.json").exists():
+            names.append(f"{metric}.transform.json")
+    return {n: sha256_of(folder / n) for n in names if (folder / n).exists()}
+
+
+def _check_predictions(frame: Any, units: dict[str, str], path: Path) -> None:
+    """Refuse NaN predictions and negative predictions of quantities that cannot be."""
+    from nasbench.recipes._surrogate import check_prediction_column
+
+    for col in frame.columns:
+        if col != "arch_id":
+            base = col.removesuffix("__noise_std")
+            check_prediction_column(frame[col].to_numpy(dtype=float), col,
+                                    units.get(base, ""), path)
 
 
 def surrogate_params(predictor: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -253,13 +280,13 @@ def _save_model(model: Any, folder: Path, metric: str, table: Table, train: np.n
                 target: np.ndarray) -> str:
     if hasattr(model, "transform_"):
         doc = {"predictor": model.name, "target_transform": model.transform_.to_dict()}
-        (folder / f"{metric}.transform.json").write_text(json.dumps(doc) + "\n")
+        atomic_write(folder / f"{metric}.transform.json", json.dumps(doc) + "\n")
     if hasattr(model, "booster_"):
         name = f"{metric}.xgb.json"
-        model.save_model(folder / name)
+        _save_by_suffix(model, folder / name)
     elif hasattr(model, "models_") and hasattr(model, "save_model"):
         name = f"{metric}.pt"
-        model.save_model(folder / name)
+        _save_by_suffix(model, folder / name)
     else:
         name = f"{metric}.params.json"
         fitted = {k: _jsonable(v) for k, v in vars(model).items()
@@ -268,8 +295,23 @@ def _save_model(model: Any, folder: Path, metric: str, table: Table, train: np.n
                                                    model.get_params().items() if k != "space"},
                "fitted": fitted, "train_arch_ids": np.asarray(table.keys)[train].tolist(),
                "train_targets": target.tolist()}
-        (folder / name).write_text(json.dumps(doc) + "\n")
+        atomic_write(folder / name, json.dumps(doc) + "\n")
     return name
+
+
+def _save_by_suffix(model: Any, target: Path) -> None:
+    """``model.save_model`` through a temporary file that keeps ``target``'s suffixes (the
+    writer picks its format by them: XGBoost writes JSON only for ``.json``)."""
+    import os
+
+    tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
+    try:
+        model.save_model(tmp)
+        with tmp.open("rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _jsonable(v: Any) -> Any:
@@ -293,19 +335,23 @@ def _metric_list(table: Table, metrics: str | Sequence[str] | None) -> list[str]
 
 
 def _read_json(path: Path) -> dict[str, Any]:
+    """A JSON file of the folder; ``{}`` if it does not exist, an error if it is damaged
+    (a damaged card must never make a rebuild silently drop the models it lists)."""
+    if not path.exists():
+        return {}
     try:
         return dict(json.loads(path.read_text()))
-    except (OSError, ValueError):
-        return {}
+    except (OSError, ValueError) as exc:
+        raise NasbenchError(f"Surrogate file {path} is damaged ({exc}); restore it, or delete "
+                            f"the folder {path.parent} to retrain every metric.") from None
 
 
 def _write_parquet(frame: Any, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    tmp = path.with_suffix(".parquet.tmp")
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
-    tmp.replace(path)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    atomic_with(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def _versions() -> dict[str, str]:

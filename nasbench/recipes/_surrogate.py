@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from nasbench.errors import NasbenchError
 from nasbench.recipes._base import DATA_DIR, Recipe, TableData, TableSpec, sha256_of
 from nasbench.store._metrics import MetricInfo
 
@@ -27,6 +28,56 @@ def surrogate_folders(root: Path = SURROGATE_DIR) -> list[Path]:
         return []
     return sorted(p.parent for p in root.glob("*__*/predictions.parquet")
                   if (p.parent / "model_card.json").exists())
+
+
+#: Units whose predictions cannot be negative (times, counts, energies, errors).
+NON_NEGATIVE_UNITS = ("seconds", "millions", "joules", "mse")
+
+
+def read_card(folder: Path) -> dict[str, Any]:
+    """The model card of ``folder``, with the files it lists checked against their sha256.
+
+    The predictions must be present; model files may be absent (a wheel ships only what
+    serving needs), but a model file that is present must match.
+
+    Raises:
+        NasbenchError: the card is unreadable, or a listed file is changed (or, for the
+            predictions, missing).
+    """
+    path = folder / "model_card.json"
+    try:
+        card = dict(json.loads(path.read_text()))
+    except (OSError, ValueError) as exc:
+        raise NasbenchError(f"Surrogate model card {path} is damaged ({exc}); restore it or "
+                            "retrain with `nasbench surrogates build`.") from None
+    for name, digest in card.get("files", {}).items():
+        target = folder / name
+        if not target.is_file() and name != "predictions.parquet":
+            continue
+        if not target.is_file() or sha256_of(target) != digest:
+            state = "missing" if not target.is_file() else "changed since the card was written"
+            raise NasbenchError(f"Surrogate file {target} is {state}; restore it or retrain "
+                                "with `nasbench surrogates build`.")
+    return card
+
+
+def check_prediction_column(values: np.ndarray, name: str, unit: str, path: Path) -> None:
+    """Refuse a prediction column with NaN/inf, or negative values of a non-negative unit.
+
+    A noise column (``<metric>__noise_std``) may be NaN everywhere (no noise model: the
+    training table has one seed per arch) but never negative or infinite.
+    """
+    noise = name.endswith(NOISE_SUFFIX)
+    bad = np.isinf(values) if noise else ~np.isfinite(values)
+    if bad.any():
+        raise NasbenchError(f"Surrogate predictions {path}: column {name!r} has "
+                            f"{int(bad.sum())} non-finite values; a surrogate must predict "
+                            "every architecture. Retrain with `nasbench surrogates build`.")
+    if (unit in NON_NEGATIVE_UNITS or noise) and (values < 0).any():
+        raise NasbenchError(f"Surrogate predictions {path}: column {name!r} ({unit or 'std'}) "
+                            f"has {int((values < 0).sum())} negative values (min "
+                            f"{np.nanmin(values):.4g}); retrain with `nasbench surrogates "
+                            "build`.")
 
 
 def surrogate_source(folders: list[Path]) -> dict[str, Any]:
@@ -56,8 +107,14 @@ def load_surrogate(
     import pyarrow.parquet as pq
 
     space, dataset = folder.name.split("__", 1)
-    card = json.loads((folder / "model_card.json").read_text())
+    card = read_card(folder)
     frame = pq.read_table(folder / "predictions.parquet")
+    units = {m: str(e.get("unit", "")) for m, e in card.get("metrics", {}).items()}
+    for name in frame.column_names:
+        if name != "arch_id":
+            check_prediction_column(frame[name].to_numpy(zero_copy_only=False).astype(float),
+                                    name, units.get(name.removesuffix(NOISE_SUFFIX), ""),
+                                    folder / "predictions.parquet")
     keys = frame["arch_id"].to_numpy().astype(np.int64)
     values: dict[str, np.ndarray] = {}
     infos: dict[str, MetricInfo] = {}
