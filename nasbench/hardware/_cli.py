@@ -61,7 +61,10 @@ def run(args: argparse.Namespace) -> None:
             time_limit=args.time_limit)
     table = from_profile(args.out)
     if args.parquet:
-        table.to_parquet(args.parquet, index=False)
+        from nasbench.store import atomic_path
+
+        with atomic_path(args.parquet) as tmp:
+            table.to_parquet(tmp, index=False)
     lat = table[(table["metric"] == "latency") & (table["pass"] == 1)]
     for b, g in lat.groupby("batch_size"):
         print(f"batch {b}: {len(g)} cells, median latency {g['value'].median() * 1e3:.3f} ms "

@@ -109,9 +109,9 @@ def _check_manifest(out: Path, manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def _atomic_json(path: Path, obj: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
+    from nasbench.store import atomic_write
+
+    atomic_write(path, json.dumps(obj, indent=2))
 
 
 def _pin(cpu: int | None) -> None:
@@ -139,9 +139,10 @@ def _write_chunk(path: Path, rows: list[dict[str, Any]], round_id: int, pass_id:
     df = pd.DataFrame(rows)
     df["pass"] = pass_id
     df["round"] = round_id
-    tmp = path.with_suffix(".tmp")
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    from nasbench.store import atomic_path
+
+    with atomic_path(path) as tmp:
+        df.to_parquet(tmp, index=False)
 
 
 def _cpus(jobs: int) -> list[int | None]:

@@ -243,8 +243,8 @@ def write_report(df: pd.DataFrame, out: str | os.PathLike[str], db: Any = None,
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     paths = folder / "report.md", folder / "report.html"
+    from nasbench.store import atomic_write
+
     for path, text in zip(paths, (md, html)):
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write(path, text)
     return paths

@@ -166,18 +166,14 @@ def write_parquet_atomic(df: pd.DataFrame, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    from nasbench.store import atomic_path
+
     table = pa.Table.from_pandas(df, preserve_index=False)
     meta = {b"nasbench.harness": json.dumps(
         {k: v for k, v in df.attrs.items() if k != "wall_seconds"}, default=str).encode()}
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
-    try:
+    with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def prepare(out: Path, spec: GridSpec) -> None:
@@ -193,9 +189,9 @@ def prepare(out: Path, spec: GridSpec) -> None:
                 "another output folder (or delete that one) to change budget, unit, workers "
                 "or parameters.")
     else:
-        tmp = cfg_path.with_name(".config.json.tmp")
-        tmp.write_text(json.dumps(cfg, indent=1, sort_keys=True))
-        os.replace(tmp, cfg_path)
+        from nasbench.store import atomic_write
+
+        atomic_write(cfg_path, json.dumps(cfg, indent=1, sort_keys=True))
     for stale in (out / "runs").rglob(".*.tmp") if (out / "runs").exists() else []:
         stale.unlink(missing_ok=True)
 

@@ -94,7 +94,10 @@ def _evaluate(db: Any, args: argparse.Namespace) -> None:
                        metric=args.metric, seed=args.seed, test_size=args.test_size,
                        progress=progress, split=args.split)
     if args.out:
-        results.to_parquet(args.out, index=False)
+        from nasbench.store import atomic_path
+
+        with atomic_path(args.out) as tmp:
+            results.to_parquet(tmp, index=False)
     if args.plot:
         from nasbench.predictors._plot import plot_svg
 

@@ -23,12 +23,9 @@ with the same contract is used only if that module cannot be imported.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -48,41 +45,9 @@ class SavedPredictorError(NasbenchError, ValueError):
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, replace."""
-    try:
-        from nasbench.store._atomic import atomic_write as store_atomic_write
-    except ImportError:  # pragma: no cover - the store module is missing or being moved
-        _atomic_write_fallback(path, data)
-    else:
-        store_atomic_write(path, data)
+    from nasbench.store._atomic import atomic_write as store_atomic_write
 
-
-def _atomic_write_fallback(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms that cannot open folders
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
+    store_atomic_write(path, data)
 
 
 def sha256(data: bytes) -> str:

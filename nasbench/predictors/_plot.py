@@ -76,6 +76,8 @@ def plot_svg(results: pd.DataFrame, path: str | Path, value: str = "kendall_tau"
                    f'stroke="{color}" stroke-width="2"{dash}/><text x="{W - RIGHT + 40}" '
                    f'y="{y + 4}">{escape(str(name))}</text>')
     out.append("</svg>")
+    from nasbench.store import atomic_write
+
     target = Path(path)
-    target.write_text("\n".join(out) + "\n")
+    atomic_write(target, "\n".join(out) + "\n")
     return target
