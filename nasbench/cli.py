@@ -32,7 +32,7 @@ class VerifyError(NasbenchError, RuntimeError):
     """``nasbench verify`` found damaged files (exit status 1)."""
 
 
-def _common(defaults: bool) -> argparse.ArgumentParser:
+def _common(defaults: bool) -> _Parser:
     """The options every command takes, before or after the command name.
 
     The top-level copy holds the defaults; the subcommands' copies default to SUPPRESS, so
@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--metrics", help="comma-separated metric names, or 'all' (default: the "
                    "table's main metrics)")
     s.add_argument("--seed", default="mean", help="'mean' (default) or a seed index")
+    s.add_argument("--schedule", default=None,
+                   help="training schedule of the metrics (e.g. 12: the <metric>@12 columns; "
+                        "default: the main schedule); without --metrics: all its columns")
 
     s = sub.add_parser("sql", parents=[common], help="one read-only SELECT over the store")
     s.add_argument("query")
@@ -103,7 +106,7 @@ def _plugins() -> dict[str, Any]:
                            (("compare",), "nasbench.harness._cli"),
                            (("profile",), "nasbench.hardware._cli"),
                            (("convert",), "nasbench.spaces._cli"),
-                           (("import",), "nasbench.importers._cli")):
+                           (("import", "curve"), "nasbench.importers._cli")):
         try:
             module = importlib.import_module(name)
         except ImportError:  # pragma: no cover - a subpackage that is not installed
@@ -171,14 +174,15 @@ def _run(args: argparse.Namespace) -> None:
         _emit(_info(db, args.space, args.dataset), args.format)
     elif cmd == "query":
         table = db.table(args.space, args.dataset)
-        if args.metrics == "all":
+        if args.metrics == "all" or (args.schedule and not args.metrics):
             metrics = None
         elif args.metrics:
             metrics = [m.strip() for m in args.metrics.split(",")]
         else:
             metrics = table.main_metrics
         seed: str | int = "mean" if args.seed == "mean" else _int(args.seed, "--seed")
-        _emit(table.query_many(args.archs, metrics=metrics, seed=seed), args.format)
+        _emit(table.query_many(args.archs, metrics=metrics, seed=seed,
+                               schedule=args.schedule), args.format)
     elif cmd == "sql":
         _emit(db.sql(args.query, args.param or None, timeout=args.timeout,
                      max_rows=args.max_rows), args.format)

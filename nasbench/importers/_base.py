@@ -96,7 +96,7 @@ class ImportWriter:
         """Save the arrays of one finished chunk (numeric arrays only; no pickles)."""
         def write(p: Path) -> None:
             with p.open("wb") as f:
-                np.savez(f, **arrays)
+                np.savez(f, **arrays)  # type: ignore[arg-type]
 
         atomic_with(self.work / "chunks" / f"{name}.npz", write)
 

@@ -170,7 +170,11 @@ class SurrogateRecipe(Recipe):
         return {self.name: surrogate_source(self.folders)} if self.folders else {}
 
     def tables(self) -> list[TableSpec]:
-        return [TableSpec(*f.name.split("__", 1), source="surrogate") for f in self.folders]
+        out = []
+        for f in self.folders:
+            space, dataset = f.name.split("__", 1)
+            out.append(TableSpec(space, dataset, "surrogate"))
+        return out
 
     def load(self, spec: TableSpec, built: dict[TableSpec, dict[str, Any]]) -> TableData:
         folder = next(f for f in self.folders if f.name == f"{spec.space}__{spec.dataset}")

@@ -128,8 +128,9 @@ def run_select(
 
     import duckdb
 
-    for name, value, kind in (("timeout", timeout, (int, float)), ("max_rows", max_rows, int)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, kind)
+    for name, value, integral in (("timeout", timeout, False), ("max_rows", max_rows, True)):
+        allowed: type | tuple[type, ...] = int if integral else (int, float)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, allowed)
                                   or not value > 0 or value != value or value == float("inf")):
             raise SQLError(f"The {name!r} parameter of sql must be a positive finite number "
                            f"or None. Got {value!r} instead.")
