@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--metrics", help="comma-separated metric names, or 'all' (default: the "
                    "table's main metrics)")
     s.add_argument("--seed", default="mean", help="'mean' (default) or a seed index")
+    s.add_argument("--encoding", default=None,
+                   help="how to read ARCHS, e.g. official_index or naslib (see nasbench convert "
+                        "--help; default: the space's bare forms)")
     s.add_argument("--schedule", default=None,
                    help="training schedule of the metrics (e.g. 12: the <metric>@12 columns; "
                         "default: the main schedule); without --metrics: all its columns")
@@ -181,8 +184,19 @@ def _run(args: argparse.Namespace) -> None:
         else:
             metrics = table.main_metrics
         seed: str | int = "mean" if args.seed == "mean" else _int(args.seed, "--seed")
-        _emit(table.query_many(args.archs, metrics=metrics, seed=seed,
-                               schedule=args.schedule), args.format)
+        archs: list[Any] = list(args.archs)
+        if args.encoding in ("official_index", "arch_id", "valid_hash"):
+            archs = [_int(a, "ARCHS with --encoding " + args.encoding) for a in archs]
+        elif args.encoding is not None:  # tuples, lists, dicts typed as text
+            from nasbench.spaces._cli import read_value
+
+            archs = [read_value(a) for a in archs]
+        df = table.query_many(archs, metrics=metrics, seed=seed, encoding=args.encoding,
+                              schedule=args.schedule)
+        if table.official_index is not None and "official_index" not in df.columns:
+            df.insert(1, "official_index", table.official_index[table.rows(
+                archs, encoding=args.encoding)])
+        _emit(df, args.format)
     elif cmd == "sql":
         _emit(db.sql(args.query, args.param or None, timeout=args.timeout,
                      max_rows=args.max_rows), args.format)
@@ -233,11 +247,12 @@ def _objectives(text: str) -> dict[str, str]:
     return out
 
 
-def _int(text: str, flag: str) -> int:
+def _int(text: str, what: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise UsageError(f"{flag} must be 'mean' or an integer. Got {text!r}.") from None
+        hint = "'mean' or an integer" if what == "--seed" else "integers"
+        raise UsageError(f"{what} must be {hint}. Got {text!r}.") from None
 
 
 def _emit(df: pd.DataFrame, fmt: str) -> None:

@@ -94,3 +94,28 @@ def test_real_process_exit_status(store_home) -> None:
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_query_by_official_index_and_naslib(capsys, store_home) -> None:
+    code, out, _ = run(capsys, store_home, "query", "nb201", "cifar10", "6111",
+                       "--encoding", "official_index", "--metrics", "val_acc", "--format", "json")
+    rec = json.loads(out)[0]
+    assert code == 0 and rec["official_index"] == 6111
+    assert rec["val_acc"] == pytest.approx(91.607, abs=1e-3)
+    code, out, _ = run(capsys, store_home, "query", "nb201", "cifar10", "(2,1,0,2,1,0)",
+                       "--encoding", "naslib", "--metrics", "val_acc", "--format", "json")
+    assert code == 0 and json.loads(out)[0]["val_acc"] == pytest.approx(90.86, abs=1e-2)
+    code = main(["query", "nb201", "cifar10", "6111", "--home", str(store_home)])
+    err = capsys.readouterr().err
+    assert code == 2 and "official_index" in err and len(err.strip().splitlines()) == 1
+
+
+def test_default_query_output_is_readable(capsys, store_home) -> None:
+    code, out, _ = run(capsys, store_home, "query", "nb201", "cifar10", "421211", "333132")
+    lines = out.strip().splitlines()
+    assert code == 0 and len(lines) == 3  # header + one row per arch
+    assert max(len(line) for line in lines) < 250
+    assert "90.85999999" not in out and "91.61" in out
+    code, out, _ = run(capsys, store_home, "query", "nb201", "cifar10", "421211",
+                       "--metrics", "all", "--format", "json")
+    assert len(json.loads(out)[0]) > 40  # every column, exact values
