@@ -142,12 +142,16 @@ class Table:
 
     # ---- arrays -------------------------------------------------------------------------
 
-    def array(self, metric: str, seed: str | int = "mean") -> np.ndarray:
+    def array(self, metric: str, seed: str | int = "mean", *,
+              schedule: str | int | None = None) -> np.ndarray:
         """Values of ``metric`` for every row: shape (n_archs,), float64.
 
         ``seed="mean"`` averages over the seeds each arch has; an int picks that seed (NaN
-        where an arch has no such seed).
+        where an arch has no such seed). ``schedule`` picks a training schedule's column
+        (:meth:`metric_schedules`; default: the main schedule, i.e. the plain name).
         """
+        if schedule is not None:
+            metric = self._with_schedule(metric, schedule)
         j = self._col[self._check_metric(metric)]
         if seed == "mean":
             return self._means()[j]
@@ -181,16 +185,24 @@ class Table:
             _leak_check("Table.row")
         if type(arch) is str and encoding is None:  # the maps first: one dict look-up
             lookup = self._lookup
-            if lookup is None:
-                lookup = self._lookup = self._strings.lookup()
-            hit = lookup.get(arch)
-            if hit is not None:
-                return hit
-            while self._strings.load_next_form():
+            if lookup is None:  # the first few strings are parsed: a cold start reads no map
+                lookup = self._lookup = self._strings.lookup_after(1)
+            if lookup is not None:
                 hit = lookup.get(arch)
                 if hit is not None:
                     return hit
-        key = self.space.key_of(arch, encoding)
+                while self._strings.load_next_form():
+                    hit = lookup.get(arch)
+                    if hit is not None:
+                        return hit
+        try:
+            key = self.space.key_of(arch, encoding)
+        except InvalidArchitectureError:
+            if type(arch) is not str or encoding is not None or self._lookup is not None:
+                raise
+            # a string only the maps resolve (NB101's module hash): read them after all
+            self._lookup = self._strings.lookup()
+            return self.row(arch)
         row = int(self._row_of_key[key]) if 0 <= key < len(self._row_of_key) else -1
         if row < 0:
             raise self._missing(arch)
@@ -205,6 +217,8 @@ class Table:
         seed: str | int = "mean",
         rng: np.random.Generator | int | None = None,
         encoding: str | None = None,
+        *,
+        schedule: str | int | None = None,
     ) -> dict[str, float]:
         """Metrics of one architecture, as ``{metric: value}``.
 
@@ -217,7 +231,13 @@ class Table:
             rng: ``numpy.random.Generator`` or int seed, used only with ``seed="sample"``.
             encoding: the named encoding of ``arch`` (``space.encodings``, e.g.
                 ``"official_index"``, ``"naslib"``); None reads the space's bare forms.
+            schedule: training schedule of ``metrics`` (``"12"`` or ``12``: the
+                ``<metric>@12`` columns, keyed by those names; None: the main schedule's
+                plain names; :meth:`metric_schedules` lists a metric's schedules). With
+                ``metrics=None``: every column of that schedule.
         """
+        if schedule is not None:
+            metrics = self._scheduled(metrics, schedule)
         row = self.row(arch, encoding)
         if seed == "mean":
             if metrics is None:
@@ -241,13 +261,18 @@ class Table:
         seed: str | int = "mean",
         rng: np.random.Generator | int | None = None,
         encoding: str | None = None,
+        *,
+        schedule: str | int | None = None,
     ) -> pd.DataFrame:
         """Vectorised :meth:`query`: one row per input arch, in input order.
 
         Returns a DataFrame with an ``arch`` column (canonical strings) and one column per
-        metric (plus ``seed`` when ``seed="sample"``).
+        metric (plus ``seed`` when ``seed="sample"``). ``schedule`` as in :meth:`query`.
         """
         import pandas as pd
+
+        if schedule is not None:
+            metrics = self._scheduled(metrics, schedule)
 
         rows = self.rows(archs, encoding)
         cols = self._metric_cols(metrics)
@@ -374,12 +399,18 @@ class Table:
         """Columns that have a per-epoch learning curve (:meth:`curve`)."""
         return list(self._entry.get("curves", {}))
 
-    def curve(self, arch: Any, metric: str, seed: str | int = "mean") -> np.ndarray:
+    def curve(self, arch: Any, metric: str, seed: str | int = "mean", *,
+              schedule: str | int | None = None) -> np.ndarray:
         """Per-epoch values of ``metric`` for one architecture: shape (n_epochs,), float64.
 
         Curves are stored in files of their own, memory-mapped on first use, so point
-        queries never pay for them. ``seed="mean"`` averages over the arch's seeds.
+        queries never pay for them. ``seed="mean"`` averages over the arch's seeds, an int
+        picks one, ``seed="all"`` returns every seed: shape (n_seeds, n_epochs), NaN rows
+        for seeds the arch lacks. ``schedule`` as in :meth:`query` (``schedule=12``: the
+        curve of ``<metric>@12``).
         """
+        if schedule is not None:
+            metric = self._with_schedule(metric, schedule)
         column = self._check_metric(metric)
         curves = self._entry.get("curves", {})
         if column not in curves:
@@ -396,7 +427,63 @@ class Table:
         if seed == "mean":
             with np.errstate(invalid="ignore"):
                 return np.asarray(np.nanmean(data[row], axis=0))
+        if seed == "all":
+            return np.array(data[row])
         return np.asarray(data[row, self._check_seed_index(seed)])
+
+    def metric_schedules(self, metric: str) -> list[str]:
+        """The training schedules ``metric`` has a column of (main schedule first); ``[]``
+        for a metric that belongs to no schedule (costs such as ``params``)."""
+        out = []
+        base = self.aliases.get(metric, metric)
+        if base in self._info and self._info[base].get("schedule"):
+            out.append(str(self._info[base]["schedule"]))
+        for m in self.metrics:
+            head, at, sched = m.rpartition("@")
+            if at and head == metric and sched not in out:
+                out.append(sched)
+        return out
+
+    def _with_schedule(self, metric: str, schedule: str | int) -> str:
+        """The column of ``metric`` in training ``schedule`` (see :meth:`query`)."""
+        if isinstance(schedule, bool) or not isinstance(schedule, (str, int, np.integer)):
+            raise ValueError(f"The 'schedule' parameter must be a str or an int such as "
+                             f"'12' or 12. Got {schedule!r} instead.")
+        if not isinstance(metric, str) or "@" in metric:
+            raise ValueError(f"Give either the column {metric!r} or schedule={schedule!r}, "
+                             "not both.")
+        have = self.metric_schedules(metric)
+        want = str(schedule).strip()
+        hit = next((s for s in have if s == want or (s.isdigit() and want.isdigit()
+                                                      and int(s) == int(want))), None)
+        if hit is None:
+            if not have:
+                self._check_metric(metric)  # unknown names: the usual message
+            where = f"{self.space_name}/{self.dataset}"
+            raise UnknownMetricError(
+                f"Table {where} has no {metric!r} of schedule {want!r}; " + (
+                    f"{metric!r} has the schedules {', '.join(have)}." if have else
+                    f"{metric!r} belongs to no training schedule (leave schedule=None)."))
+        main = self._info[self.aliases.get(metric, metric)].get("schedule", "") \
+            if metric in self._col else ""
+        return metric if hit == str(main) else f"{metric}@{hit}"
+
+    def _scheduled(self, metrics: Sequence[str] | str | None, schedule: str | int
+                   ) -> Sequence[str] | str:
+        """``metrics`` mapped to their columns of ``schedule``; None: all its columns."""
+        if isinstance(metrics, str):
+            return self._with_schedule(metrics, schedule)
+        if metrics is None:
+            want = str(schedule).strip()
+            cols = [m for m in self.metrics if str(self._info[m].get("schedule", "")) == want
+                    or (want.isdigit() and str(self._info[m].get("schedule", "")).isdigit()
+                        and int(self._info[m]["schedule"]) == int(want))]
+            if not cols:
+                raise UnknownMetricError(
+                    f"Table {self.space_name}/{self.dataset} has no columns of schedule "
+                    f"{want!r}; its schedules: {', '.join(self.schedules) or 'none'}.")
+            return cols
+        return [self._with_schedule(m, schedule) for m in metrics]
 
     # ---- internals ----------------------------------------------------------------------
 
@@ -479,11 +566,18 @@ class Table:
     def _string_rows(self, strings: Sequence[Any], items: Sequence[Any] | np.ndarray
                      ) -> np.ndarray:
         """Rows of a sequence that starts with a str: the maps for the strings they hold
-        (every form of them loaded on a miss), the space's parser for the rest."""
+        (every form of them loaded on a miss), the space's parser for the rest. While too
+        few strings were looked up to be worth reading the maps, all go to the parser."""
+        n = len(strings)
         lookup = self._lookup
         if lookup is None:
-            lookup = self._lookup = self._strings.lookup()
-        n = len(strings)
+            lookup = self._strings.lookup_after(n)
+            if lookup is None:
+                try:
+                    return self._rows_of_keys(self.space.keys(items), items)
+                except InvalidArchitectureError:  # maybe strings only the maps resolve
+                    lookup = self._strings.lookup()
+            self._lookup = lookup
         while True:
             try:
                 return np.fromiter(map(lookup.__getitem__, strings), dtype=np.intp, count=n)
@@ -531,6 +625,42 @@ class Table:
         )
 
 
+#: String look-ups a key set answers through the space's parser before its string maps
+#: are read (a few ms for 15,625 archs): a cold start with one query reads no map, a first
+#: pass over many archs reads them after this many.
+PARSE_FIRST = 32
+
+
+_ROW_INTS: list[int] = []
+
+
+def _row_ints(n: int) -> list[int]:
+    """``list(range(n))`` whose int objects every key set shares (dict values of the maps)."""
+    if len(_ROW_INTS) < n:
+        _ROW_INTS.extend(range(len(_ROW_INTS), n))
+    return _ROW_INTS[:n]
+
+
+class _SparseRows:
+    """``row_of_key[key]`` (a scalar or an int64 array; -1 where no row) and ``len`` for
+    sorted keys too sparse for a dense array."""
+
+    __slots__ = ("_keys", "_n")
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self._keys = np.asarray(keys, dtype=np.int64)
+        self._n = int(self._keys[-1]) + 1
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, key: Any) -> Any:
+        k = np.asarray(key, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self._keys, k), len(self._keys) - 1)
+        rows = np.where(self._keys[pos] == k, pos, -1)
+        return rows if rows.ndim else int(rows)
+
+
 class _ArchStrings:
     """The arch strings of one set of keys, in row order, shared by every open table that
     has those keys (the tables of one space usually do): one copy in memory, not one each.
@@ -543,7 +673,7 @@ class _ArchStrings:
     have ``<stem>.arch.npy`` (canonical strings only).
     """
 
-    __slots__ = ("_files", "_legacy", "_n", "_next", "_canonical", "_lookup", "_rows",
+    __slots__ = ("_files", "_legacy", "_n", "_next", "_asked", "_canonical", "_lookup", "_rows",
                  "_row_of_key", "_array", "_pandas", "__weakref__")
     _cache: ClassVar[weakref.WeakValueDictionary[str, _ArchStrings]] = (
         weakref.WeakValueDictionary())
@@ -551,6 +681,7 @@ class _ArchStrings:
     def __init__(self, files: list[Path], legacy: str, n: int) -> None:
         self._files, self._legacy, self._n = files, legacy, n
         self._next = 1  # the next form that load_next_form reads
+        self._asked = 0  # strings looked up before the maps were read
         self._canonical: list[str] | None = None
         self._lookup: dict[str, int] | None = None
         self._rows: list[int] | None = None  # one int object per row, shared by the forms
@@ -568,12 +699,23 @@ class _ArchStrings:
         return obj
 
     def _read(self, path: Path) -> list[str]:
+        """The lines of ``path``, read in 1 MiB blocks (the whole text never sits in memory
+        beside its lines: a lower peak for FCNet's 9 MB of strings)."""
+        lines: list[str] = []
+        rest = b""
         try:
-            lines = path.read_bytes().decode("utf-8").split("\n")
+            with path.open("rb") as f:
+                while block := f.read(1 << 20):
+                    block = rest + block
+                    cut = block.rfind(b"\n") + 1
+                    part = block[:cut].decode("utf-8").split("\n")
+                    part.pop()  # "" after the block's last newline
+                    lines += part
+                    rest = block[cut:]
         except (OSError, UnicodeDecodeError) as exc:
             raise StoreError(f"Cannot read the arch strings {path} ({exc}); rebuild the store "
                              "with `nasbench build --force`.") from None
-        if lines.pop() or len(lines) != self._n:
+        if rest or len(lines) != self._n:
             raise StoreError(f"{path} holds {len(lines)} arch strings for {self._n} archs; "
                              "rebuild the store with `nasbench build --force`.")
         return lines
@@ -590,9 +732,19 @@ class _ArchStrings:
     def lookup(self) -> dict[str, int]:
         """string -> row for the forms read so far (at least the canonical one)."""
         if self._lookup is None:
-            self._rows = list(range(self._n))
+            self._rows = _row_ints(self._n)
             self._lookup = dict(zip(self.canonical(), self._rows))
         return self._lookup
+
+    def lookup_after(self, n: int) -> dict[str, int] | None:
+        """:meth:`lookup` once ``n`` more strings (counted over the calls, shared by the
+        tables of this key set) take the total past :data:`PARSE_FIRST`; None before: a
+        handful of strings costs less through the parser than reading the maps."""
+        if self._lookup is None:
+            self._asked += n
+            if self._asked <= PARSE_FIRST:
+                return None
+        return self.lookup()
 
     def load_next_form(self) -> bool:
         """Add the next string form to :meth:`lookup`; False when every form is in."""
@@ -605,7 +757,11 @@ class _ArchStrings:
         return True
 
     def row_of_key(self, keys: np.ndarray) -> np.ndarray:
-        """Dense key -> row array (-1 where no row), read-only; ``keys`` are this set's."""
+        """Dense key -> row array (-1 where no row), read-only; ``keys`` are this set's.
+        Keys too sparse for one (DARTS genotype numbers, up to 1e18) get a
+        :class:`_SparseRows` that answers the same indexing by binary search."""
+        if self._row_of_key is None and len(keys) and int(keys[-1]) > 8 * len(keys) + (1 << 24):
+            self._row_of_key = _SparseRows(keys)  # type: ignore[assignment]
         if self._row_of_key is None:
             row_of_key = np.full(int(keys[-1]) + 1 if len(keys) else 0, -1, dtype=np.int64)
             row_of_key[keys] = np.arange(len(keys))
@@ -696,7 +852,11 @@ class SurrogateTable(Table):
         seed: str | int = "mean",
         rng: np.random.Generator | int | None = None,
         encoding: str | None = None,
+        *,
+        schedule: str | int | None = None,
     ) -> dict[str, float]:
+        if schedule is not None:
+            metrics = self._scheduled(metrics, schedule)
         if seed != "sample":
             return super().query(arch, metrics, seed=seed, rng=rng, encoding=encoding)
         gen = _generator(rng, "query")
@@ -715,7 +875,11 @@ class SurrogateTable(Table):
         seed: str | int = "mean",
         rng: np.random.Generator | int | None = None,
         encoding: str | None = None,
+        *,
+        schedule: str | int | None = None,
     ) -> pd.DataFrame:
+        if schedule is not None:
+            metrics = self._scheduled(metrics, schedule)
         if seed != "sample":
             return super().query_many(archs, metrics, seed=seed, rng=rng, encoding=encoding)
         gen = _generator(rng, "query_many")
