@@ -136,6 +136,11 @@ def test_schedules_curves_and_official_index(tmp_path: Path) -> None:
     assert t.official_index is not None and sorted(t.official_index.tolist()) == [3, 7]
     with pytest.raises(UnknownMetricError, match="no per-epoch curve of 'val_acc'"):
         t.curve("421211", "val_acc")
+    assert t.query("421211", "val_acc@12", seed=1, epoch=3) == {"val_acc@12": 15.0 + 24 * row}
+    with pytest.raises(ValueError, match="epochs 0..11"):
+        t.query("421211", "val_acc@12", epoch=12)
+    with pytest.raises(ValueError, match="'epoch' parameter"):
+        t.query("421211", "val_acc@12", epoch=True)
     with pytest.raises(UnknownMetricError, match="toy lacks it"):
         t.query("421211", "train_acc")
     db = nasbench.open(tmp_path, build=False)
@@ -156,3 +161,5 @@ def test_missing_metrics_say_what_the_source_lacks(db: nasbench.Store) -> None:
     assert "train_time" not in str(info.value).split("Its metrics")[0]
     with pytest.raises(UnknownMetricError, match="Did you mean 'val_acc'"):
         t.query("421211", "val_accc")
+    with pytest.raises(UnknownMetricError, match="per-epoch curve .*NATS-Bench"):
+        t.query("421211", "val_acc", epoch=12)  # was a raw TypeError

@@ -1,4 +1,9 @@
-"""Non-dominated sorting on a cost matrix (lower is better in every column)."""
+"""Non-dominated sorting on a cost matrix (lower is better in every column).
+
+Contract: :func:`non_dominated` takes a finite ``(n, k)`` cost matrix (callers negate
+maximised objectives and drop rows with NaN first) and returns the sorted row indices of
+the first front; exact duplicates of a front point are all kept. Pure, no state.
+"""
 
 from __future__ import annotations
 

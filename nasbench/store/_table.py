@@ -1,4 +1,14 @@
-"""One benchmark table: the numpy fast path for look-ups, Parquet for everything else."""
+"""One benchmark table: the numpy fast path for look-ups, Parquet for everything else.
+
+Contract: a :class:`Table` reads one table of one immutable build and never writes. Every
+method returns values exactly as stored (per seed, or their mean computed at build time);
+inputs are read by the table's search space in one documented way per form (a named
+``encoding=`` for anything else) and an input that could mean two things is refused.
+Metric names resolve through one path (:meth:`Table._check_metric`: aliases, ``@schedule``
+columns, names the source lacks). Reads raise ``TestDataLeakError`` while an optimizer's
+``ask``/``tell`` runs (the harness's guard), and a table keeps its build referenced for as
+long as it lives.
+"""
 
 from __future__ import annotations
 
@@ -219,6 +229,7 @@ class Table:
         encoding: str | None = None,
         *,
         schedule: str | int | None = None,
+        epoch: int | None = None,
     ) -> dict[str, float]:
         """Metrics of one architecture, as ``{metric: value}``.
 
@@ -235,7 +246,12 @@ class Table:
                 ``<metric>@12`` columns, keyed by those names; None: the main schedule's
                 plain names; :meth:`metric_schedules` lists a metric's schedules). With
                 ``metrics=None``: every column of that schedule.
+            epoch: 0-based epoch of the learning curve to read instead of the final value
+                (only columns with curves, :attr:`curve_metrics`); ``seed="sample"`` is not
+                supported with it.
         """
+        if epoch is not None:
+            return self._query_epoch(arch, metrics, seed, encoding, schedule, epoch)
         if schedule is not None:
             metrics = self._scheduled(metrics, schedule)
         row = self.row(arch, encoding)
@@ -253,6 +269,30 @@ class Table:
             cols = self._metric_cols(metrics)
             vals = self._values[cols, row, s]
         return dict(zip([self.metrics[c] for c in cols], vals.tolist()))
+
+    def _query_epoch(self, arch: Any, metrics: Sequence[str] | str | None, seed: str | int,
+                     encoding: str | None, schedule: str | int | None, epoch: Any,
+                     ) -> dict[str, float]:
+        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
+            raise ValueError(f"The 'epoch' parameter of query must be a non-negative int. "
+                             f"Got {epoch!r} instead.")
+        if seed == "sample":
+            raise ValueError("query(..., epoch=...) takes seed='mean' or a seed index, not "
+                             "'sample'.")
+        if encoding is not None:
+            arch = self.space.decode(arch, encoding=encoding)
+        names = ([metrics] if isinstance(metrics, str) else
+                 list(metrics) if metrics is not None else self.curve_metrics)
+        if not names:
+            self.curve(arch, self.metrics[0], seed)  # raises: the table has no curves, why
+        out = {}
+        for name in names:
+            curve = self.curve(arch, name, seed, schedule=schedule)
+            if epoch >= len(curve):
+                raise ValueError(f"The curve of {name!r} has epochs 0..{len(curve) - 1}. "
+                                 f"Got epoch={epoch}.")
+            out[name] = float(curve[epoch])
+        return out
 
     def query_many(
         self,
