@@ -63,6 +63,14 @@ def encode(space: SearchSpace, archs: Sequence[Any], kind: str = "default",
     from nasbench.predictors._wl import check_cells
 
     kind = DEFAULT_KIND.get(space.name, "onehot") if kind == "default" else kind
+    if space.name not in _ENCODERS and hasattr(space, "onehot"):
+        # spaces that bring their own encoding (nb101, darts, transnas_*, nats_sss): their
+        # ``onehot`` of the canonical arch; no cache over enumerate() (it may be huge)
+        if kind not in ("onehot", "structural", "full"):
+            raise ValueError(unknown_choice_message(f"encoding for space {space.name!r}:",
+                                                    kind, ["onehot"]))
+        check_cells(cells)
+        return np.asarray(space.onehot(list(archs)), dtype=np.float64)
     fn = _encoder(space, kind, check_cells(cells))
     if cells == "raw" and space.name == "nbgraph":
         return fn(space, list(archs))

@@ -21,25 +21,33 @@ from typing import Literal, overload
 from nasbench.errors import UnknownSpaceError, unknown_choice_message
 from nasbench.spaces._analognas import from_analognas, load_analognas, to_analognas
 from nasbench.spaces._base import Arch, SearchSpace
+from nasbench.spaces._darts import DartsArch, DartsSpace
 from nasbench.spaces._datasets import canonical_dataset
 from nasbench.spaces._encodings import Encoding, convert
 from nasbench.spaces._fcnet import FCNetSpace
+from nasbench.spaces._nats_sss import NatsSssSpace
 from nasbench.spaces._nb101 import NB101Arch, NB101Space
 from nasbench.spaces._nb201 import NB201Space
 from nasbench.spaces._nbgraph import PROTEINS_OPS, NBGraphArch, NBGraphSpace
+from nasbench.spaces._transnas import TransNASMacroSpace, TransNASMicroSpace
 
 __all__ = [
     "SPACES",
     "Arch",
+    "DartsArch",
+    "DartsSpace",
     "Encoding",
     "FCNetSpace",
     "NB101Arch",
     "NB101Space",
     "NB201Space",
+    "NatsSssSpace",
     "NBGraphArch",
     "NBGraphSpace",
     "PROTEINS_OPS",
     "SearchSpace",
+    "TransNASMacroSpace",
+    "TransNASMicroSpace",
     "canonical_dataset",
     "convert",
     "from_analognas",
@@ -53,7 +61,11 @@ SPACES: dict[str, type[SearchSpace]] = {
     "nb201": NB201Space,
     "nbgraph": NBGraphSpace,
     "fcnet": FCNetSpace,
+    "nats_sss": NatsSssSpace,
     "nb101": NB101Space,
+    "darts": DartsSpace,
+    "transnas_micro": TransNASMicroSpace,
+    "transnas_macro": TransNASMacroSpace,
 }
 _instances: dict[str, SearchSpace] = {}
 

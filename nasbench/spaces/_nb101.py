@@ -65,7 +65,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -99,34 +99,34 @@ class NB101Arch(NamedTuple):
 
 # ---- the module hash ----------------------------------------------------------------------
 
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode("utf-8")).hexdigest()  # noqa: S324 - the benchmark's id
-
-
-def _hash_rows(succ: Sequence[Sequence[int]], labels: Sequence[int]) -> str:
-    """:func:`module_hash` from successor lists and integer labels (see module docstring)."""
-    n = len(labels)
-    pred: list[list[int]] = [[] for _ in range(n)]
-    for v, outs in enumerate(succ):
-        for w in outs:
-            pred[w].append(v)
-    hashes = [_md5(f"({len(succ[v])}, {len(pred[v])}, {labels[v]})") for v in range(n)]
-    for _ in range(n):
-        hashes = [
-            _md5("".join(sorted([hashes[w] for w in pred[v]])) + "|"
-                 + "".join(sorted([hashes[w] for w in succ[v]])) + "|" + hashes[v])
-            for v in range(n)
-        ]
-    return _md5(str(sorted(hashes)))
+_md5 = hashlib.md5
+_START: dict[tuple[int, int, int], str] = {}  # (out degree, in degree, label) -> first hash
 
 
 def module_hash(arch: NB101Arch) -> str:
     """NAS-Bench-101's ``module_hash`` of a pruned spec (MD5 hex, isomorphism-invariant)."""
     m, ops = arch.matrix, arch.ops
     n = len(ops)
-    succ = [[w for w in range(n) if m[v][w]] for v in range(n)]
-    labels = [-1] + [_OP_INDEX[o] for o in ops[1:-1]] + [-2]
-    return _hash_rows(succ, labels)
+    succ = [[w for w in range(v + 1, n) if m[v][w]] for v in range(n)]
+    pred = [[u for u in range(v) if m[u][v]] for v in range(n)]
+    hashes = []
+    for v in range(n):
+        label = -1 if v == 0 else (-2 if v == n - 1 else _OP_INDEX[ops[v]])
+        t = (len(succ[v]), len(pred[v]), label)
+        h = _START.get(t)
+        if h is None:
+            h = _START[t] = _md5(str(t).encode("utf-8")).hexdigest()
+        hashes.append(h)
+    vertices = range(n)
+    for _ in vertices:
+        new = []
+        for v in vertices:
+            p, s = pred[v], succ[v]
+            ins = hashes[p[0]] if len(p) == 1 else "".join(sorted([hashes[w] for w in p]))
+            outs = hashes[s[0]] if len(s) == 1 else "".join(sorted([hashes[w] for w in s]))
+            new.append(_md5(f"{ins}|{outs}|{hashes[v]}".encode()).hexdigest())
+        hashes = new
+    return _md5(str(sorted(hashes)).encode("utf-8")).hexdigest()
 
 
 # ---- pruning -----------------------------------------------------------------------------
@@ -328,7 +328,7 @@ def canonical_key(matrix: Sequence[Sequence[int]], labels: Sequence[int]) -> int
     return int(cells.offset[c]) + best
 
 
-@lru_cache(maxsize=None)
+@cache
 def _ops_tuple(n: int, ops_code: int) -> tuple[str, ...]:
     labels = []
     for _ in range(n - 2):
@@ -344,6 +344,27 @@ class NB101Space(SearchSpace):
 
     name = "nb101"
     merges_isomorphic = True
+
+    def __init__(self, keys: Sequence[int] | None = None) -> None:
+        """Args:
+            keys: restrict the space to these cells (an import of a partial file: its table's
+                keys, from the catalog's ``space_options``). A restricted space enumerates,
+                samples (uniformly: the random-spec rule would almost never hit a small
+                subset) and proposes neighbours only among them; parsing and keys are the
+                full space's.
+        """
+        self._members: frozenset[int] | None = None
+        if keys is not None:
+            ks = sorted({int(k) for k in keys})
+            for k in ks:
+                self.from_key(k)  # raises on a key that is not a cell's
+            self._members = frozenset(ks)
+            self._keys_sorted = ks
+            digest = hashlib.sha256(np.asarray(ks, dtype="<i8").tobytes()).hexdigest()[:12]
+            self._repr = f"NB101Space(name='nb101', n={len(ks)}, keys={digest})"
+
+    def __repr__(self) -> str:
+        return self.__dict__.get("_repr") or super().__repr__()
 
     # ---- parsing ------------------------------------------------------------------------
 
@@ -467,11 +488,20 @@ class NB101Space(SearchSpace):
 
     def to_index_string(self, arch: Any) -> str:
         """NAS-Bench-101's module hash (the table maps it to the row, ``t.query(hash)``)."""
-        return module_hash(self.parse(arch))
+        return self.module_hash(arch)
 
     def module_hash(self, arch: Any) -> str:
-        """NAS-Bench-101's module hash of any accepted form."""
-        return module_hash(self.parse(arch))
+        """NAS-Bench-101's module hash of any accepted form (remembered per cell, at most
+        2**20 of them: the import computes each cell's once, the store build reuses it)."""
+        a = self.parse(arch)
+        k = self.key(a)
+        memo = self.__dict__.setdefault("_hash_memo", {})
+        h = memo.get(k)
+        if h is None:
+            h = module_hash(a)
+            if len(memo) < 1 << 20:
+                memo[k] = h
+        return h  # type: ignore[no-any-return]
 
     # ---- keys ---------------------------------------------------------------------------
 
@@ -503,7 +533,10 @@ class NB101Space(SearchSpace):
     # ---- structure ----------------------------------------------------------------------
 
     def enumerate(self) -> list[Any]:
-        """All 423,624 canonical cells, sorted by key (about 2 s the first time)."""
+        """All 423,624 canonical cells, sorted by key (under a second), or the restricted
+        space's cells."""
+        if self._members is not None:
+            return [self._from_valid_key(k) for k in self._keys_sorted]
         cells = _cells()
         out: list[Any] = []
         for c, (n, code) in enumerate(zip(cells.sizes.tolist(), cells.codes, strict=True)):
@@ -511,6 +544,7 @@ class NB101Space(SearchSpace):
             auts = cells.auts[c]
             m = n - 2
             labels = list(itertools.product(range(3), repeat=m))
+            keep: Sequence[int]
             if len(auts) == 1:
                 keep = range(len(labels))
             else:
@@ -542,8 +576,10 @@ class NB101Space(SearchSpace):
             return None
         return canonical_key(pm, [_OP_INDEX[o] for o in pops[1:-1]])
 
-    def sample(self, n: int, seed: int | None = None) -> list[Arch]:  # type: ignore[override]
+    def sample(self, n: int, seed: int | None = None) -> list[Any]:
         """``n`` canonical archs by NAS-Bench-101's random spec (see the module docstring)."""
+        if self._members is not None:
+            return super().sample(n, seed)
         if not isinstance(n, (int, np.integer)) or n < 0:
             raise ValueError(f"The 'n' parameter of sample must be a non-negative int. Got {n!r}.")
         rng = np.random.default_rng(seed)
@@ -583,9 +619,11 @@ class NB101Space(SearchSpace):
         seen = {own}
         out: list[Any] = []
 
+        members = self._members
+
         def add(mat: list[list[int]], lab: Sequence[int]) -> None:
             k = self._valid_key(mat, lab)
-            if k is not None and k not in seen:
+            if k is not None and k not in seen and (members is None or k in members):
                 seen.add(k)
                 out.append(self._from_valid_key(k))
 
@@ -608,6 +646,28 @@ class NB101Space(SearchSpace):
                     add(flip, lab)
         return out
 
+    def onehot(self, archs: Sequence[Any]) -> np.ndarray:
+        """The usual NAS-Bench-101 adjacency + op encoding of each arch's canonical form,
+        float64 (n, 36): the 21 upper-triangular entries of the 7 x 7 matrix (a cell of
+        ``V < 7`` vertices padded with empty vertices just before the output), then a
+        one-hot of (conv3x3, conv1x1, maxpool) for each of the 5 interior vertices (all
+        zero for a padding vertex). Isomorphic specs get the same row."""
+        iu = _PAIRS[MAX_VERTICES]
+        out = np.zeros((len(archs), len(iu) + 3 * (MAX_VERTICES - 2)))
+        for r, x in enumerate(archs):
+            a = self.canonical(x)
+            n = len(a.ops)
+            pos = list(range(n - 1)) + [MAX_VERTICES - 1]
+            full = [[0] * MAX_VERTICES for _ in range(MAX_VERTICES)]
+            for i in range(n):
+                for j in range(n):
+                    if a.matrix[i][j]:
+                        full[pos[i]][pos[j]] = 1
+            out[r, : len(iu)] = [full[i][j] for i, j in iu]
+            for v, op in enumerate(a.ops[1:-1]):
+                out[r, len(iu) + 3 * v + _FULL_INDEX[op]] = 1.0
+        return out
+
     def to_graph(self, arch: Any) -> Any:
         """``networkx.DiGraph`` of the pruned spec as given: node ``i`` = vertex ``i`` with
         its op (``"input"``, an op name, ``"output"``), an edge per 1 of the matrix."""
@@ -623,5 +683,3 @@ class NB101Space(SearchSpace):
                     g.add_edge(i, j)
         return g
 
-
-Arch = NB101Arch

@@ -17,7 +17,9 @@ from nasbench.spaces import (
 from nasbench.testing import check_search_space
 
 
-@pytest.mark.parametrize("name", sorted(SPACES))
+# darts (~1e18 archs) cannot be enumerated: its conformance runs on a closed restricted
+# subspace in tests/importers_nb101/test_darts_nb301.py
+@pytest.mark.parametrize("name", sorted(n for n in SPACES if n != "darts"))
 def test_registered_space_conforms(name: str) -> None:
     check_search_space(get_space(name), n=100, seed=1)
 
