@@ -176,16 +176,16 @@ def test_n_seeds_as_counted_from_the_values(db) -> None:
 
 
 def test_first_strings_are_parsed_then_the_maps_are_read(db) -> None:
-    from nasbench.store import _table
+    from nasbench.store import _lookup
 
     t = db.table("nb201", "cifar100")
     fresh = _fresh(t)
     old = fresh._strings  # a holder of the same files whose maps nobody read yet
-    fresh._strings = _table._ArchStrings(old._files, old._legacy, old._n)
-    strings = list(t.arch_strings()[: _table.PARSE_FIRST + 8])
+    fresh._strings = _lookup._ArchStrings(old._files, old._legacy, old._n)
+    strings = list(t.arch_strings()[: _lookup.PARSE_FIRST + 8])
     want = list(range(len(strings)))
     assert fresh.rows(strings[:3]).tolist() == want[:3]  # a short list: the parser
-    got = [fresh.row(s) for s in strings[: _table.PARSE_FIRST - 3]]
-    assert fresh._strings._lookup is None and got == want[: _table.PARSE_FIRST - 3]
+    got = [fresh.row(s) for s in strings[: _lookup.PARSE_FIRST - 3]]
+    assert fresh._strings._lookup is None and got == want[: _lookup.PARSE_FIRST - 3]
     got = [fresh.row(s) for s in strings]
     assert fresh._strings._lookup is not None and got == want
