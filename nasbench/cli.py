@@ -250,7 +250,7 @@ def _objectives(text: str) -> dict[str, str]:
 def _int(text: str, what: str) -> int:
     try:
         return int(text)
-    except ValueError:
+    except (ValueError, TypeError):
         hint = "'mean' or an integer" if what == "--seed" else "integers"
         raise UsageError(f"{what} must be {hint}. Got {text!r}.") from None
 

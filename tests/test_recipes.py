@@ -61,7 +61,7 @@ def test_surrogate_recipe_conforms(db: nasbench.Store) -> None:
 def test_default_recipes_order() -> None:
     names = [r.name for r in default_recipes()]
     assert names == ["nb201", "nbgraph", "fcnet", "imported", "nasbench_hardware",
-                     "nasbench_surrogate"]
+                     "nasbench_proxies", "nasbench_surrogate"]
 
 
 # ---- the suite catches broken recipes ---------------------------------------------------

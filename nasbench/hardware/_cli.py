@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 COMMANDS = ("profile",)
@@ -24,6 +25,30 @@ def _int_list(text: str) -> list[int]:
     return values
 
 
+def _bounded(low: int, high: int) -> Any:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an int, got {text[:40]!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected an int from {low} to {high:,}, got "
+                                             f"{text[:40]}")
+        return value
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text[:40]!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got "
+                                         f"{text[:40]}")
+    return value
+
+
 def add_parser(subparsers: Any, parents: tuple[argparse.ArgumentParser, ...] = ()) -> None:
     """Register the ``profile`` command."""
     p = subparsers.add_parser("profile", parents=list(parents),
@@ -31,34 +56,49 @@ def add_parser(subparsers: Any, parents: tuple[argparse.ArgumentParser, ...] = (
     p.add_argument("--space", default="nb201")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:<i>")
     p.add_argument("--batch-size", type=_int_list, default=[1], help="e.g. 1,64")
-    p.add_argument("--sample", type=int, default=None,
+    p.add_argument("--sample", type=_bounded(1, 1_000_000), default=None,
                    help="stratified sample of about N classes (default: all 6,466)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1, help="torch threads (fixed)")
-    p.add_argument("--warmup", type=int, default=3)
-    p.add_argument("--repeats", type=int, default=15)
-    p.add_argument("--rounds", type=int, default=1,
+    p.add_argument("--seed", type=_bounded(0, 2**32 - 1), default=0)
+    p.add_argument("--threads", type=_bounded(1, 4096), default=1,
+                   help="torch threads (fixed)")
+    p.add_argument("--warmup", type=_bounded(0, 100_000), default=3)
+    p.add_argument("--repeats", type=_bounded(1, 100_000), default=15)
+    p.add_argument("--rounds", type=_bounded(1, 10_000), default=1,
                    help="visits of the whole plan; the value is the median over visits")
-    p.add_argument("--jobs", type=int, default=1,
+    p.add_argument("--jobs", type=_bounded(1, 4096), default=1,
                    help="CPU profiling: chunks measured at once, one pinned core each")
-    p.add_argument("--repeat-cells", type=int, default=0,
+    p.add_argument("--repeat-cells", type=_bounded(0, 1_000_000), default=0,
                    help="re-measure this many cells at the end (repeatability)")
-    p.add_argument("--chunk-size", type=int, default=100)
-    p.add_argument("--time-limit", type=float, default=None, help="seconds; resume later")
+    p.add_argument("--chunk-size", type=_bounded(1, 1_000_000), default=100)
+    p.add_argument("--time-limit", type=_seconds, default=None, help="seconds; resume later")
     p.add_argument("--out", required=True, help="checkpoint folder (resumes if it exists)")
     p.add_argument("--parquet", default=None, help="also write the long table to this file")
 
 
 def run(args: argparse.Namespace) -> None:
     """Run ``nasbench profile`` and print a one-line summary per batch size."""
+    from nasbench.errors import NasbenchError
     from nasbench.hardware._profiler import profile
     from nasbench.hardware._tables import from_profile
 
-    profile(args.space, out=args.out, device=args.device, batch_sizes=args.batch_size,
+    if args.parquet:
+        target = Path(args.parquet)
+        if not args.parquet or target.is_dir() or not target.parent.is_dir() or (
+                target.exists() and not target.is_file()):
+            raise NasbenchError(f"--parquet {args.parquet[:200]!r} is a folder, not a regular "
+                                "file, or lies in a folder that does not exist.")
+    rows = profile(args.space, out=args.out, device=args.device, batch_sizes=args.batch_size,
             sample=args.sample, seed=args.seed, threads=args.threads, warmup=args.warmup,
             repeats=args.repeats, rounds=args.rounds, jobs=args.jobs,
             repeat_cells=args.repeat_cells, chunk_size=args.chunk_size,
             time_limit=args.time_limit)
+    if rows.empty and args.time_limit is not None:
+        print(f"time limit reached before the first chunk; resume with --out {args.out}")
+        return
+    if rows.empty or not (rows["metric"] != "error").any():
+        errors = rows["error"].dropna() if "error" in rows else rows.iloc[:0]
+        why = f": {str(errors.iloc[0])[:200]}" if len(errors) else ""
+        raise NasbenchError(f"Nothing was measured{why}; rerun with the same --out to retry.")
     table = from_profile(args.out)
     if args.parquet:
         from nasbench.store import atomic_path
@@ -78,7 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         run(args)
-    except (KeyError, ValueError, FileNotFoundError, RuntimeError) as exc:
+    except KeyboardInterrupt:
+        print("nasbench profile: interrupted", file=sys.stderr)
+        return 130
+    except (KeyError, ValueError, OSError, RuntimeError) as exc:
         print(f"nasbench profile: error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -58,35 +58,32 @@ def _index_cells(datasets: dict[str, Any]) -> list[str]:
 def read_hwnasbench(path: str | Path) -> pd.DataFrame:
     """Read the NB201 part of a HW-NAS-Bench pickle into the long hardware table.
 
+    The file is parsed and validated by the ``hw-nas-bench`` importer
+    (:func:`nasbench.importers._hwnasbench.read_hw_file`); ``nasbench import hw-nas-bench
+    FILE`` puts the same values into the store as columns. Datasets get our table names
+    (``ImageNet16-120`` -> ``imagenet16-120``).
+
     Returns rows with the columns of :data:`nasbench.hardware._tables.COLUMNS` (one per
     dataset, device, metric and cell; batch size 1), latency in seconds and energy in joules.
     """
     import pandas as pd
 
     from nasbench.hardware._tables import COLUMNS, _arch_strings
-    from nasbench.recipes._base import load_source_pickle
+    from nasbench.importers._hwnasbench import read_hw_file
 
-    raw = load_source_pickle(Path(path))
-    if not isinstance(raw, dict) or "nasbench201" not in raw:
-        raise ValueError(f"{path} is not a HW-NAS-Bench file: no 'nasbench201' entry.")
-    datasets = raw["nasbench201"]
-    cells = _index_cells(datasets)
+    data = read_hw_file(Path(path))  # every value validated; the index order checked
+    cells = nb201_index_order()
     archs = _arch_strings(cells)
     parts = []
-    for dataset, metrics in datasets.items():
+    for dataset, metrics in data.items():
         for name, values in metrics.items():
             device, _, kind = name.rpartition("_")
-            if device not in HWNASBENCH_DEVICES or kind not in _SCALE:
-                continue
-            values = [float(v) for v in values]
-            if len(values) != len(cells):
-                raise ValueError(f"{name} of {dataset} has {len(values)} values, not {len(cells)}.")
             label, method = HWNASBENCH_DEVICES[device]
             unit, scale = _SCALE[kind]
             parts.append(pd.DataFrame({
                 "space": "nb201", "dataset": dataset, "arch": archs, "cell": cells,
                 "device": label, "metric": kind, "batch_size": 1,
-                "value": [v * scale for v in values], "unit": unit, "method": method,
+                "value": values * scale, "unit": unit, "method": method,
                 "toolchain": f"HW-NAS-Bench v1.0 ({device})", "fingerprint": "{}", "pass": 1,
             }))
     if not parts:

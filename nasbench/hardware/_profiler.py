@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nasbench.errors import StoreError, UnknownSpaceError, unknown_choice_message
+from nasbench.errors import NasbenchError, StoreError, UnknownSpaceError, unknown_choice_message
 from nasbench.hardware._fingerprint import device_fingerprint
 from nasbench.hardware._measure import MeasureSettings, measure_chunk
 
@@ -120,17 +120,31 @@ def _pin(cpu: int | None) -> None:
         os.sched_setaffinity(0, {cpu})
 
 
+def _worker_start(cpu: int | None, parent_pid: int) -> None:
+    """Worker initializer: pin, and exit with the parent (the harness's watchdog)."""
+    from nasbench.harness._runner import worker_init
+
+    worker_init(parent_pid)
+    _pin(cpu)
+
+
 def _run_chunk(
     cells: list[str], settings: dict[str, Any], cpu: int | None = None
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], bool]:
+    """``(rows, failed)``: failed when the worker died or raised, or no cell was measured;
+    a failed chunk is saved as ``failed_NNNNN.parquet`` and retried on resume."""
     ctx = get_context("spawn")
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_pin,
-                                 initargs=(cpu,)) as pool:
-            return pool.submit(measure_chunk, cells, settings).result()
+        with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_worker_start,
+                                 initargs=(cpu, os.getpid())) as pool:
+            rows = pool.submit(measure_chunk, cells, settings).result()
     except (BrokenProcessPool, OSError) as exc:
         message = f"worker died: {exc!r}"[:300]
-        return [{"cell": c, "metric": "error", "error": message} for c in cells]
+        return [{"cell": c, "metric": "error", "error": message} for c in cells], True
+    except Exception as exc:  # raised inside the worker (bad settings, CUDA errors)
+        message = f"chunk failed: {type(exc).__name__}: {exc}"[:300]
+        return [{"cell": c, "metric": "error", "error": message} for c in cells], True
+    return rows, all(r.get("metric") == "error" for r in rows)
 
 
 def _write_chunk(path: Path, rows: list[dict[str, Any]], round_id: int, pass_id: int) -> None:
@@ -143,6 +157,54 @@ def _write_chunk(path: Path, rows: list[dict[str, Any]], round_id: int, pass_id:
 
     with atomic_path(path) as tmp:
         df.to_parquet(tmp, index=False)
+
+
+class ProfileUsageError(NasbenchError, ValueError):
+    """Invalid ``profile`` settings, or nothing to profile with (no PyTorch, no GPU)."""
+
+
+def _check_settings(device: str, batch_sizes: Sequence[int], sample: int | None,
+                    seed: int | None, threads: int, warmup: int, repeats: int, rounds: int,
+                    jobs: int, repeat_cells: int, chunk_size: int,
+                    time_limit: float | None) -> None:
+    import math
+
+    def whole(name: str, value: Any, low: int, high: int = 2**31 - 1) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+                or not low <= value <= high:
+            raise ProfileUsageError(f"{name} must be an int from {low} to {high:,}. Got "
+                                    f"{value!r:.60}.")
+
+    whole("threads", threads, 1, 4096)
+    whole("warmup", warmup, 0, 100_000)
+    whole("repeats", repeats, 1, 100_000)
+    whole("rounds", rounds, 1, 10_000)
+    whole("jobs", jobs, 1, 4096)
+    whole("repeat_cells", repeat_cells, 0, 1_000_000)
+    whole("chunk_size", chunk_size, 1, 1_000_000)
+    if sample is not None:
+        whole("sample", sample, 1, 1_000_000)
+    if seed is not None:
+        whole("seed", seed, 0, 2**32 - 1)
+    if not batch_sizes:
+        raise ProfileUsageError("batch_sizes needs at least one size.")
+    for b in batch_sizes:
+        whole("batch size", b, 1, 65_536)
+    if time_limit is not None and not (isinstance(time_limit, (int, float))
+                                       and math.isfinite(time_limit) and time_limit > 0):
+        raise ProfileUsageError(f"time_limit must be a positive number of seconds. Got "
+                                f"{time_limit!r:.60}.")
+    if not (device in ("cpu", "cuda") or (device.startswith("cuda:")
+                                           and device[5:].isdigit())):
+        raise ProfileUsageError(f"device must be cpu, cuda or cuda:<i>. Got {device!r:.60}.")
+    try:
+        import torch
+    except ImportError:
+        raise ProfileUsageError("Profiling needs PyTorch: pip install torch (or "
+                                "pip install nasbench[hardware]).") from None
+    if device != "cpu" and not torch.cuda.is_available():
+        raise ProfileUsageError(f"device {device!r} asked for, but PyTorch sees no CUDA "
+                                "device here; use --device cpu.")
 
 
 def _cpus(jobs: int) -> list[int | None]:
@@ -213,10 +275,8 @@ def profile(
     settings = MeasureSettings(device, dataset, tuple(int(b) for b in batch_sizes), threads,
                                warmup, repeats, energy_window, 0 if seed is None else seed,
                                rounds)
-    if jobs < 1:
-        raise ValueError(f"jobs must be >= 1, got {jobs}")
-    if rounds < 1:
-        raise ValueError(f"rounds must be >= 1, got {rounds}")
+    _check_settings(device, batch_sizes, sample, seed, threads, warmup, repeats, rounds, jobs,
+                    repeat_cells, chunk_size, time_limit)
     plan = _plan(sample, repeat_cells, seed, rounds)
     out = Path(out)
     _check_manifest(out, {"space": space, "settings": settings.to_dict(),
@@ -235,32 +295,56 @@ def profile(
     start, measured = time.perf_counter(), 0
     cpus = _cpus(jobs)
     lock = threading.Lock()
+    failed: list[int] = []
+    crashed: list[BaseException] = []
 
     def work(slot: int) -> None:
+        try:
+            _work(slot)
+        except BaseException as exc:  # re-raised in the calling thread
+            with lock:
+                crashed.append(exc)
+                todo.clear()
+
+    def _work(slot: int) -> None:
         nonlocal measured
         while True:
             with lock:
-                if not todo:
+                if not todo or crashed:
                     return
                 if time_limit is not None and time.perf_counter() - start > time_limit:
                     todo.clear()
                     write(f"[profile] time limit reached; resume with the same --out {out}")
                     return
                 i, chunk = todo.pop(0)
-            rows = _run_chunk([c for _, _, c in chunk], settings.to_dict(), cpus[slot])
-            _write_chunk(out / f"chunk_{i:05d}.parquet", rows, chunk[0][0], chunk[0][1])
+            rows, bad = _run_chunk([c for _, _, c in chunk], settings.to_dict(), cpus[slot])
+            name = f"failed_{i:05d}.parquet" if bad else f"chunk_{i:05d}.parquet"
+            _write_chunk(out / name, rows, chunk[0][0], chunk[0][1])
+            if not bad:
+                (out / f"failed_{i:05d}.parquet").unlink(missing_ok=True)
             with lock:
+                if bad:
+                    failed.append(i)
+                    write(f"[profile] chunk {i} failed ({rows[0].get('error', '')!s:.150}); "
+                          "rerun with the same --out to retry it")
                 measured += len(chunk)
                 done = done_before + measured
                 elapsed = time.perf_counter() - start
                 write(f"[profile] {done}/{len(plan)} cells, {elapsed:.0f}s elapsed, "
                       f"ETA {_eta(measured, len(plan) - done_before, elapsed)}")
 
-    threads_ = [threading.Thread(target=work, args=(k,)) for k in range(jobs)]
+    # daemon: on Ctrl-C the main thread raises and the process exits; the chunk workers
+    # then exit with it (watchdog), and the same command resumes.
+    threads_ = [threading.Thread(target=work, args=(k,), daemon=True) for k in range(jobs)]
     for t in threads_:
         t.start()
     for t in threads_:
         t.join()
+    if crashed:
+        raise crashed[0]
+    if failed:
+        write(f"[profile] {len(failed)} of {len(chunks)} chunks failed; rerun with the same "
+              f"--out {out} to retry them")
     return read_checkpoint(out)
 
 
@@ -291,10 +375,15 @@ def read_checkpoint(out: str | Path) -> pd.DataFrame:
 
 
 def read_checkpoint_rounds(out: str | Path) -> pd.DataFrame:
-    """Every row of every chunk in a checkpoint folder, one row per visit, in chunk order."""
+    """Every row of every chunk in a checkpoint folder, one row per visit, in chunk order
+    (then the error rows of failed chunks that no rerun has measured yet)."""
     import pandas as pd
 
-    files = sorted(Path(out).glob("chunk_*.parquet"))
+    done = sorted(Path(out).glob("chunk_*.parquet"))
+    names = {f.name for f in done}
+    failed = [f for f in sorted(Path(out).glob("failed_*.parquet"))
+              if f.name.replace("failed_", "chunk_") not in names]
+    files = done + failed  # a failed chunk's error rows until a rerun measures it
     if not files:
         return pd.DataFrame(columns=["cell", "pass", "batch_size", "metric", "value"])
     df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)

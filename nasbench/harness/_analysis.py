@@ -50,7 +50,8 @@ def analyse(df: pd.DataFrame, db: Any = None, baseline: str = "rs",
         sign = 1.0 if g["direction"].iloc[0] == "max" else -1.0
         s = g["incumbent_score"].to_numpy()
         row = {"optimizer": opt, "table": tab, "seeds": len(g), "step": int(g["step"].max()),
-               "median": float(np.median(s)), "mean": float(s.mean()), "std": float(s.std()),
+               "median": float(np.median(s)), "mean": float(s.mean()),
+               "std": float(s.std(ddof=1)) if len(s) > 1 else np.nan,  # sample SD
                "ri": float(np.median(g["ri"])), "norm_regret": float(np.median(
                    g["normalized_regret"])), "auc": _auc(g),
                "test": float(np.nanmean(g["incumbent_test"]))
@@ -98,7 +99,7 @@ def _friedman(finals: pd.DataFrame, optimizers: list[str]) -> FriedmanResult | N
     wide = wide[optimizers].dropna()
     if wide.empty:
         return None
-    return friedman(wide.to_numpy(), higher_is_better=True)
+    return friedman(wide, higher_is_better=True)  # labelled by the optimizer columns
 
 
 def _verdicts(tests: pd.DataFrame, optimizers: list[str], baseline: str) -> dict[str, str]:

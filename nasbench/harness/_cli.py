@@ -21,6 +21,9 @@ from nasbench.errors import NasbenchError
 
 DEFAULT_OPTIMIZERS = "rs,rea,ls,de,bo_wl,np,bananas"
 DEFAULT_TABLES = "nb201/cifar10,nb201/cifar100,nb201/imagenet16-120"
+#: More trajectory rows than this and compare writes no report (peak memory ~16 kB per row
+#: while the report is built: 100,000 rows took 2.1 GB against 0.46 GB without it).
+MAX_REPORT_ROWS = 1_000_000
 
 
 class CompareUsageError(NasbenchError, ValueError):
@@ -40,7 +43,9 @@ def add_parser(subparsers: Any, parents: Sequence[argparse.ArgumentParser] = ()
                     "protocol, save trajectories to Parquet (resumable: rerun the same "
                     "command after a crash) and write report.md / report.html.")
     s.add_argument("--optimizers", default=DEFAULT_OPTIMIZERS,
-                   help=f"comma-separated registry names (default {DEFAULT_OPTIMIZERS})")
+                   help=f"comma-separated registry names, import paths (pkg.module:Class), "
+                        f"adapters (optuna:TPESampler) or installed 'nasbench.optimizers' "
+                        f"entry points (default {DEFAULT_OPTIMIZERS})")
     s.add_argument("--tables", default=DEFAULT_TABLES,
                    help=f"comma-separated space/dataset (default {DEFAULT_TABLES})")
     s.add_argument("--seeds", type=int, default=20, help="number of seeds, 0..N-1 (default 20)")
@@ -53,6 +58,10 @@ def add_parser(subparsers: Any, parents: Sequence[argparse.ArgumentParser] = ()
     s.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="local processes running cells (default: CPU count)")
     s.add_argument("--executor", choices=EXECUTORS, default="process")
+    s.add_argument("--ray-address", default=None,
+                   help="with --executor ray: connect to this existing Ray cluster (default "
+                        "$RAY_ADDRESS; without either a local instance listening on "
+                        "127.0.0.1 only is started)")
     s.add_argument("--out", default="nasbench-compare", help="output folder")
     s.add_argument("--param", action="append", default=[], metavar="OPT.NAME=VALUE",
                    help="optimizer hyper-parameter, e.g. rea.population=20 (repeatable)")
@@ -70,6 +79,8 @@ def add_parser(subparsers: Any, parents: Sequence[argparse.ArgumentParser] = ()
                         "val_acc:max,latency:min; aliases such as energy work; a partial "
                         "column restricts the run to the cells that have every objective)")
     s.add_argument("--no-report", action="store_true", help="skip report.md / report.html")
+    s.add_argument("--quiet", action="store_true",
+                   help="no progress bars (they show only on a terminal anyway)")
     if "--home" not in s._option_string_actions:
         s.add_argument("--home", help="store home (default: $NASBENCH_HOME)")
     return s
@@ -80,7 +91,7 @@ def parse_params(items: Sequence[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for item in items:
         key, eq, value = item.partition("=")
-        opt, dot, name = key.partition(".")
+        opt, dot, name = key.rpartition(".")  # "pkg.mod:Class.n=3": the last dot
         if not (eq and dot and opt and name):
             raise CompareUsageError(f"Bad --param {item!r}: write OPTIMIZER.NAME=VALUE, e.g. "
                                     "rea.population=20.")
@@ -113,30 +124,85 @@ def run(args: argparse.Namespace) -> None:
     if unknown:
         raise CompareUsageError(f"--param names optimizer(s) {', '.join(unknown)} that are not "
                                 f"in --optimizers ({', '.join(optimizers)}).")
+    from nasbench.harness._run import MAX_SEED
+    from nasbench.harness._runner import MAX_JOBS, MAX_SEEDS, lock_output, validate
+
+    if not 1 <= args.seeds <= MAX_SEEDS:
+        raise CompareUsageError(f"--seeds must be from 1 to {MAX_SEEDS:,}. Got {args.seeds}.")
+    if not 0 <= args.first_seed <= MAX_SEED - args.seeds + 1:
+        raise CompareUsageError(f"--first-seed must be from 0 to 2**63 - --seeds. Got "
+                                f"{args.first_seed}.")
+    if not 1 <= args.jobs <= MAX_JOBS:
+        raise CompareUsageError(f"--jobs must be from 1 to {MAX_JOBS}. Got {args.jobs}.")
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     allow = bool(getattr(args, "allow_test_metric", False))
     spec = GridSpec(optimizers, tables, seeds, args.budget, args.unit, args.workers, params,
                     metric=getattr(args, "metric", None), allow_test_metric=allow)
-    df = run_grid(spec, args.out, jobs=args.jobs, executor=args.executor, home=args.home)
-    print(f"{len(df)} trajectory rows in {Path(args.out) / 'runs'}")
-    if args.no_report:
-        return
-    db = nasbench.open(args.home, build=False)
     objectives = getattr(args, "objectives", "val_acc:max,latency:min")
-    mo = _run_mo(args.mo, db, tables, seeds, args.budget, objectives, allow) if args.mo \
-        else None
-    md_path, html_path = write_report(df, args.out, db, unit=args.unit, mo=mo,
-                                      title=f"nasbench compare: {', '.join(tables)}")
+    validate(spec, args.home)  # everything before anything is written
+    mo_names = _check_mo(args.mo, objectives, args.budget) if args.mo else []
+    with lock_output(args.out):
+        df = run_grid(spec, args.out, jobs=args.jobs, executor=args.executor, home=args.home,
+                      ray_address=getattr(args, "ray_address", None),
+                      quiet=True if getattr(args, "quiet", False) else None)
+        print(f"{len(df)} trajectory rows in {Path(args.out) / 'runs'}")
+        if args.no_report:
+            return
+        if len(df) > MAX_REPORT_ROWS:
+            print(f"report skipped: {len(df):,} trajectory rows exceed {MAX_REPORT_ROWS:,} "
+                  "(building a report takes ~16 kB of memory per row); the rows are in "
+                  "runs/ (harness.load_results), report a subset with harness.write_report")
+            return
+        db = nasbench.open(args.home, build=False)
+        mo = _run_mo(",".join(mo_names), db, tables, seeds, args.budget, objectives, allow,
+                     quiet=bool(getattr(args, "quiet", False))) if mo_names else None
+        md_path, html_path = write_report(df, args.out, db, unit=args.unit, mo=mo,
+                                          title=f"nasbench compare: {', '.join(tables)}")
     from nasbench.harness._analysis import analyse
 
-    for line in analyse(df, db, unit=args.unit).verdicts.values():
+    an = analyse(df, db, unit=args.unit)
+    for line in an.verdicts.values():
         print(line)
+    _print_scores(an)
     print(f"report: {md_path} and {html_path}")
 
 
+def _print_scores(an: Any) -> None:
+    """The score table of every table, as in the report (fewer columns, to fit a terminal)."""
+    from nasbench.harness._report import _score_table, markdown_table
+
+    keep = ("optimizer", "seeds", "median", "sd", "RI %", "AUC", "P(beat RS)", "Holm p")
+    for table in dict.fromkeys(an.summary["table"]):
+        st = _score_table(an, str(table))
+        st = st[[c for c in st.columns if c.startswith(keep)]]
+        print(f"\n{table}\n{markdown_table(st)}")
+
+
+def _check_mo(names: str, objectives: str, budget: float) -> list[str]:
+    """The --mo names, checked (multi-objective registry names) with --objectives."""
+    from nasbench.harness._mo import parse_objectives
+    from nasbench.harness._registry import get_optimizer
+    from nasbench.harness._run import MAX_EVALS
+
+    out = [n.strip() for n in names.split(",") if n.strip()]
+    for name in out:
+        cls = get_optimizer(name)  # adapters (optuna:...) carry a multi-objective twin
+        if not getattr(getattr(cls, "multi_objective_variant", cls), "multi_objective", False):
+            raise CompareUsageError(f"--mo names {name!r}, a single-objective optimizer; "
+                                    "give it with --optimizers.")
+    try:
+        parse_objectives(objectives)
+    except ValueError as exc:
+        raise CompareUsageError(f"--objectives: {exc}") from None
+    if int(budget) != budget or budget > MAX_EVALS:
+        raise CompareUsageError(f"--mo runs take a budget in evaluations, an int up to "
+                                f"{MAX_EVALS:,}. Got {budget:g}.")
+    return out
+
+
 def _run_mo(names: str, db: Any, tables: list[str], seeds: list[int], budget: float,
-            objectives: str = "val_acc:max,latency:min", allow_test_metric: bool = False
-            ) -> Any:
+            objectives: str = "val_acc:max,latency:min", allow_test_metric: bool = False,
+            quiet: bool = False) -> Any:
     import pandas as pd
 
     from nasbench.harness._mo import parse_objectives, run_mo
@@ -152,5 +218,6 @@ def _run_mo(names: str, db: Any, tables: list[str], seeds: list[int], budget: fl
             continue
         for name in (n.strip() for n in names.split(",") if n.strip()):
             frames += [run_mo(name, t, int(budget), seed=s, objectives=sense,
-                              allow_test_metric=allow_test_metric) for s in seeds]
+                              allow_test_metric=allow_test_metric,
+                              progress=False if quiet else None) for s in seeds]
     return pd.concat(frames, ignore_index=True) if frames else None

@@ -114,7 +114,8 @@ class Objectives:
 
 def run_mo(optimizer: str | type[Any], table: Any, budget: int, seed: int | None = None, *,
            objectives: Mapping[str, str] | None = None, allow_test_metric: bool = False,
-           partial: str = "restrict", **params: Any) -> pd.DataFrame:
+           partial: str = "restrict", progress: bool | None = None, **params: Any
+           ) -> pd.DataFrame:
     """One multi-objective run; returns one row per evaluation with the observed values
     (``obs_<column>``), the front found so far (``front_size``) and its normalised
     ``hypervolume`` and ``hv_ratio`` scored on mean values (see the module docstring).
@@ -164,6 +165,8 @@ def run_mo(optimizer: str | type[Any], table: Any, budget: int, seed: int | None
         index = SpaceIndex.of(space)
     obj = Objectives(table, columns, index, allow_test=allow_test_metric)
     cls = get_optimizer(optimizer) if isinstance(optimizer, str) else optimizer
+    if not getattr(cls, "multi_objective", False):  # adapters carry an MO twin
+        cls = getattr(cls, "multi_objective_variant", cls)
     if not getattr(cls, "multi_objective", False):
         raise ValueError(f"Optimizer {cls.name!r} is single-objective; multi-objective ones: "
                          "mo_rs, nsga2.")
@@ -176,13 +179,17 @@ def run_mo(optimizer: str | type[Any], table: Any, budget: int, seed: int | None
     pos = np.empty(budget, np.intp)
     raw = np.empty((budget, len(obj.names)))
     ask, tell = f"{where}: ask", f"{where}: tell"
-    for t in range(budget):
-        with sealed(ask):
-            arch = opt.ask()
-        pos[t] = index.position(arch)
-        raw[t] = obj.observe(int(pos[t]), float(rng.random()))
-        with sealed(tell):
-            opt.tell(arch, tuple(raw[t].tolist()))
+    from nasbench.harness._progress import bar
+
+    with bar(budget, where, unit="eval", progress=progress) as steps:
+        for t in range(budget):
+            with sealed(ask):
+                arch = opt.ask()
+            pos[t] = index.position(arch)
+            raw[t] = obj.observe(int(pos[t]), float(rng.random()))
+            with sealed(tell):
+                opt.tell(arch, tuple(raw[t].tolist()))
+            steps.update(1)
     check_optimizer(opt, where, table)
     hv, size = _anytime_hv(obj, pos, raw)
     test_obj = ",".join(m for m, sp in zip(obj.names, obj.splits) if sp == "test")

@@ -1,4 +1,10 @@
-"""Markdown + standalone HTML reports of a comparison (inline SVG, no network)."""
+"""Markdown + standalone HTML reports of a comparison, with paper figures and LaTeX tables.
+
+``write_report(df, out, db)`` writes ``report.md``, a standalone ``report.html`` (figures
+inlined as SVG, no network), ``figures/*.{png,pdf,svg}`` (matplotlib, ``pip install
+'nasbench[report]'``; without it the HTML keeps the hand-drawn SVG of ``_svg.py`` and no
+figure files are written) and ``tables/*.tex`` (booktabs) for every score table.
+"""
 
 from __future__ import annotations
 
@@ -66,6 +72,75 @@ def html_table(df: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+_LATEX_ESCAPE = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
+                 "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                 "^": r"\textasciicircum{}"}
+
+
+def latex_escape(text: str) -> str:
+    """``text`` with LaTeX's special characters escaped."""
+    return "".join(_LATEX_ESCAPE.get(ch, ch) for ch in str(text))
+
+
+def latex_table(df: pd.DataFrame, caption: str = "", label: str = "") -> str:
+    """A booktabs ``table`` of ``df`` (values formatted as in the Markdown tables; needs
+    ``\\usepackage{booktabs}``). Text columns are left-aligned, numbers right-aligned."""
+    import pandas as pd
+
+    align = "".join("r" if pd.api.types.is_numeric_dtype(df[c]) else "l" for c in df.columns)
+    lines = [r"\begin{table}[t]", r"\centering", r"\small"]
+    if caption:
+        lines.append(rf"\caption{{{latex_escape(caption)}}}")
+    if label:
+        lines.append(rf"\label{{{label}}}")
+    lines += [rf"\begin{{tabular}}{{{align}}}", r"\toprule",
+              " & ".join(latex_escape(str(c)) for c in df.columns) + r" \\", r"\midrule"]
+    for row in df.itertuples(False):
+        cells = [latex_escape(_cell(v)).replace("–", "--") for v in row]
+        lines.append(" & ".join(cells) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in str(text)).strip("_").lower()
+
+
+class _Outputs:
+    """Where a report's figures and LaTeX tables go (``None``: strings only, SVG charts)."""
+
+    def __init__(self, out: Path | None, size: str, names: list[str]) -> None:
+        from nasbench.harness import _plots
+
+        self.out = out
+        self.size = size
+        self.colors = _plots.colors(names)
+        self.mpl = out is not None and _plots.available()
+        self.figures: dict[str, dict[str, Path]] = {}
+        self.tables: dict[str, Path] = {}
+
+    def figure(self, name: str, fig: Any, caption: str, md: list[str], html: list[str]
+               ) -> None:
+        from nasbench.harness import _plots
+
+        assert self.out is not None
+        paths = _plots.save(fig, self.out / "figures" / name)
+        self.figures[name] = paths
+        md += [f"![{caption}](figures/{name}.png)", "",
+               f"*{caption}* ([PDF](figures/{name}.pdf), [SVG](figures/{name}.svg))", ""]
+        html += [f"<figure>{_plots.svg_inline(paths['svg'])}<figcaption>{escape(caption)}"
+                 "</figcaption></figure>"]
+
+    def table(self, name: str, df: pd.DataFrame, caption: str, md: list[str]) -> None:
+        if self.out is None:
+            return
+        path = self.out / "tables" / f"{name}.tex"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(latex_table(df, caption, f"tab:{name}"), encoding="utf-8")
+        self.tables[name] = path
+        md += [f"LaTeX: [tables/{name}.tex](tables/{name}.tex)", ""]
+
+
 def _score_table(an: Analysis, table: str) -> pd.DataFrame:
     s = an.summary[an.summary["table"] == table]
     cols = [c for c in _COLUMNS if c in s and (c != "test" or s["test"].notna().any())]
@@ -114,15 +189,23 @@ def _test_metric_note(df: pd.DataFrame) -> str | None:
 
 def build_report(df: pd.DataFrame, db: Any = None, *, title: str = "NAS comparison",
                  unit: str = "evals", mo: pd.DataFrame | None = None,
-                 extra: dict[str, pd.DataFrame] | None = None) -> tuple[str, str]:
+                 extra: dict[str, pd.DataFrame] | None = None, out: Any = None,
+                 size: str = "single") -> tuple[str, str]:
     """Return (markdown, html) for the trajectories ``df``.
 
     Args:
         db: the store, for exact random-search baselines and true Pareto fronts.
         mo: multi-objective trajectories (from :func:`~nasbench.harness.run_mo`), optional.
         extra: more titled tables to append (e.g. a sample-efficiency table).
+        out: a folder: also write ``figures/`` (matplotlib, if installed) and ``tables/``
+            (LaTeX) there, and embed them; without it the charts are inline SVG only.
+        size: ``"single"`` (one-column, 3.35 in) or ``"double"`` (two-column, 7 in) figures.
     """
     an = analyse(df, db, unit=unit)
+    names = [*dict.fromkeys(df["optimizer"].astype(str))]
+    if mo is not None and len(mo):
+        names += [n for n in dict.fromkeys(mo["optimizer"].astype(str)) if n not in names]
+    outs = _Outputs(Path(out) if out is not None else None, size, names)
     md: list[str] = [f"# {title}", "", _PROTOCOL, ""]
     html: list[str] = [f"<h1>{escape(title)}</h1>", f"<p>{escape(_PROTOCOL)}</p>"]
     note = _test_metric_note(df)
@@ -139,32 +222,45 @@ def build_report(df: pd.DataFrame, db: Any = None, *, title: str = "NAS comparis
         base = _baseline_note(df, str(table))
         md += [f"## {table}", "", base, "", markdown_table(st), ""]
         html += [f"<h2>{escape(str(table))}</h2>", f"<p>{escape(base)}</p>", html_table(st)]
+        outs.table(f"scores_{_slug(table)}", st, f"{table}: {base}", md)
         c = curves[curves["table"] == table]
-        series = {str(o): (g["x"].to_numpy(), g["median"].to_numpy(), g["lo"].to_numpy(),
-                           g["hi"].to_numpy()) for o, g in c.groupby("optimizer", sort=False)}
-        html.append(_svg.line_chart(series, f"{table}: normalised regret (median, 95% band)",
-                                    "simulated seconds" if x == "sim_time" else "evaluations",
-                                    "normalised regret", logy=True))
-    md, html = _ranks_section(an, md, html)
+        caption = f"{table}: normalised regret (median over seeds, 95% bootstrap band)"
+        xlabel = "simulated seconds" if x == "sim_time" else "evaluations"
+        if outs.mpl:
+            from nasbench.harness import _plots
+
+            fig = _plots.anytime_figure(c, str(table), xlabel=xlabel, size=outs.size,
+                                        palette=outs.colors)
+            outs.figure(f"anytime_{_slug(table)}", fig, caption, md, html)
+        else:
+            series = {str(o): (g["x"].to_numpy(), g["median"].to_numpy(), g["lo"].to_numpy(),
+                               g["hi"].to_numpy()) for o, g in c.groupby("optimizer",
+                                                                         sort=False)}
+            html.append(_svg.line_chart(series, caption, xlabel, "normalised regret",
+                                        logy=True, colors=outs.colors))
+    md, html = _ranks_section(an, md, html, outs)
     for name, t in (extra or {}).items():
         md += [f"## {name}", "", markdown_table(t), ""]
         html += [f"<h2>{escape(name)}</h2>", html_table(t)]
+        outs.table(f"extra_{_slug(name)}", t, name, md)
     if mo is not None and len(mo):
-        md, html = _mo_section(mo, db, md, html)
+        md, html = _mo_section(mo, db, md, html, outs)
     page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>" + escape(title) +
             "</title><style>body{font-family:sans-serif;max-width:1000px;margin:auto}"
             "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
-            "padding:2px 6px;text-align:right}svg{display:block;margin:8px 0}</style></head>"
+            "padding:2px 6px;text-align:right}svg{display:block;margin:8px 0;max-width:100%;"
+            "height:auto}figure{margin:12px 0}figcaption{font-size:13px;color:#444}"
+            "</style></head>"
             "<body>" + "\n".join(html) + "</body></html>")
     return "\n".join(md) + "\n", page
 
 
-def _ranks_section(an: Analysis, md: list[str], html: list[str]) -> tuple[list[str],
-                                                                           list[str]]:
+def _ranks_section(an: Analysis, md: list[str], html: list[str], outs: _Outputs
+                   ) -> tuple[list[str], list[str]]:
     fr = an.friedman
     if fr is None:
         return md, html
-    ranks = {o: float(r) for o, r in zip(an.optimizers, fr.avg_ranks)}
+    ranks = fr.ranks
     text = (f"Friedman test over {fr.n_blocks} blocks (every table x seed; seeds are not "
             f"independent tasks, so read the ranks as descriptive): chi2 = {fr.statistic:.2f}, "
             f"p = {_cell(fr.pvalue)}. Nemenyi critical difference (alpha = 0.05) = "
@@ -172,13 +268,30 @@ def _ranks_section(an: Analysis, md: list[str], html: list[str]) -> tuple[list[s
     order = sorted(ranks, key=ranks.get)  # type: ignore[arg-type]
     md += ["## Ranks", "", text, "", "| optimizer | average rank |", "|---|---|"]
     md += [f"| {o} | {ranks[o]:.3f} |" for o in order] + [""]
-    html += ["<h2>Ranks</h2>", f"<p>{escape(text)}</p>",
-             _svg.bar_chart({o: ranks[o] for o in order}, "Average rank (1 = best)", "rank"),
-             _svg.cd_diagram(ranks, fr.critical_difference, "Critical-difference diagram")]
+    html += ["<h2>Ranks</h2>", f"<p>{escape(text)}</p>"]
+    import pandas as pd
+
+    outs.table("ranks", pd.DataFrame({"optimizer": order,
+                                      "average rank": [ranks[o] for o in order]}),
+               text, md)
+    if outs.mpl:
+        from nasbench.harness import _plots
+
+        outs.figure("ranks", _plots.rank_figure(ranks, size=outs.size, palette=outs.colors),
+                    "Average rank over (table, seed) blocks (1 = best)", md, html)
+        outs.figure("cd_diagram", _plots.cd_figure(ranks, fr.critical_difference,
+                                                   size=outs.size, palette=outs.colors),
+                    f"Critical-difference diagram (Nemenyi, alpha = {fr.alpha:g}, CD = "
+                    f"{fr.critical_difference:.3f}); bars join optimizers whose average ranks "
+                    "differ by less than CD", md, html)
+    else:
+        html += [_svg.bar_chart({o: ranks[o] for o in order}, "Average rank (1 = best)", "rank",
+                                colors=outs.colors),
+                 _svg.cd_diagram(ranks, fr.critical_difference, "Critical-difference diagram")]
     return md, html
 
 
-def _mo_section(mo: pd.DataFrame, db: Any, md: list[str], html: list[str]
+def _mo_section(mo: pd.DataFrame, db: Any, md: list[str], html: list[str], outs: _Outputs
                 ) -> tuple[list[str], list[str]]:
     from nasbench.harness._mo import (
         describe_objectives,
@@ -220,6 +333,7 @@ def _mo_section(mo: pd.DataFrame, db: Any, md: list[str], html: list[str]
                      "values.")
         md += [text, "", markdown_table(summ), ""]
         html += [f"<p>{escape(text)}</p>", html_table(summ)]
+        outs.table(f"mo_{_slug(str(objectives))}", summ, text, md)
         if db is None or len(sense) != 2:
             continue
         (y_name, _), (x_name, _) = sense.items()
@@ -232,16 +346,29 @@ def _mo_section(mo: pd.DataFrame, db: Any, md: list[str], html: list[str]
                 f = observed_front(first_seed, t, sense)
                 groups[f"{opt} (seed {int(go['seed'].min())})"] = (f[x_name].to_numpy(),
                                                                    f[y_name].to_numpy())
-            html.append(_svg.scatter(groups, f"{table}: Pareto fronts", x_name, y_name))
+            caption = (f"{table}: Pareto fronts found (first seed of each optimizer) and "
+                       "the true front")
+            if outs.mpl:
+                from nasbench.harness import _plots
+
+                fig = _plots.pareto_figure(groups, x_name, y_name, str(table), size=outs.size,
+                                           palette=outs.colors)
+                outs.figure(f"pareto_{_slug(table)}_{_slug(str(objectives))}", fig, caption,
+                            md, html)
+            else:
+                html.append(_svg.scatter(groups, caption, x_name, y_name,
+                                         colors=outs.colors))
     return md, html
 
 
 def write_report(df: pd.DataFrame, out: str | os.PathLike[str], db: Any = None,
                  **kwargs: Any) -> tuple[Path, Path]:
-    """Write ``report.md`` and ``report.html`` into folder ``out``; returns their paths."""
-    md, html = build_report(df, db, **kwargs)
+    """Write ``report.md``, ``report.html``, ``figures/`` and ``tables/`` into folder ``out``
+    (see :func:`build_report`; ``size="double"`` for two-column figures); returns the paths
+    of the two reports."""
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
+    md, html = build_report(df, db, out=folder, **kwargs)
     paths = folder / "report.md", folder / "report.html"
     from nasbench.store import atomic_write
 

@@ -1,9 +1,16 @@
-"""Tiny standalone SVG charts for the reports (no plotting library, no network)."""
+"""Tiny standalone SVG charts for the reports (no plotting library, no network).
+
+The fallback when matplotlib is not installed (:mod:`._plots` draws the paper figures
+otherwise). Colours come from :func:`nasbench.harness._plots.colors` (one per optimizer in
+every chart); log axes clip values at or below zero to a floor one decade below the smallest
+positive value (stated in the axis label) and turn linear over less than a decade, so every
+point stays on the plot and the axis always has labels; charts scale to the page width.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 import numpy as np
@@ -46,7 +53,8 @@ class _Frame:
         if self.x1 == self.x0:
             self.x1 = self.x0 + 1.0
         self.parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{_H}" '
-                      f'viewBox="0 0 {_W} {_H}" font-family="sans-serif" font-size="11">',
+                      f'viewBox="0 0 {_W} {_H}" style="max-width:100%;height:auto" '
+                      'font-family="sans-serif" font-size="11">',
                       f'<text x="{_L}" y="18" font-size="13" font-weight="bold">'
                       f'{escape(title)}</text>']
         self._axes(xlabel, ylabel, xticks)
@@ -67,6 +75,8 @@ class _Frame:
                      f'{_fmt(x)}</text>')
         if self.logy:
             ticks = [10.0**e for e in range(math.floor(self.y0), math.ceil(self.y1) + 1)]
+            if sum(self.y0 <= math.log10(t) <= self.y1 for t in ticks) < 3:
+                ticks = sorted(m * t for t in ticks for m in (1, 2, 5))
         else:
             ticks = nice_ticks(self.y0, self.y1)
         for y in ticks:
@@ -81,32 +91,48 @@ class _Frame:
         p.append(f'<text transform="translate(14,{(_T + _H - _B) / 2}) rotate(-90)" '
                  f'text-anchor="middle">{escape(ylabel)}</text>')
 
-    def legend(self, names: Sequence[str]) -> None:
+    def legend(self, names: Sequence[str], colors: Mapping[str, str] | None = None) -> None:
         for i, name in enumerate(names):
             y = _T + 12 + 16 * i
+            c = _color(name, i, colors)
             self.parts.append(f'<rect x="{_W - _R + 10}" y="{y - 8}" width="12" height="8" '
-                              f'fill="{PALETTE[i % len(PALETTE)]}"/><text x="{_W - _R + 26}" '
+                              f'fill="{c}"/><text x="{_W - _R + 26}" '
                               f'y="{y}">{escape(name)}</text>')
 
     def done(self) -> str:
         return "\n".join(self.parts + ["</svg>"])
 
 
+def _color(name: str, i: int, colors: Mapping[str, str] | None) -> str:
+    if colors and name.split(" (")[0] in colors:
+        return colors[name.split(" (")[0]]
+    return PALETTE[i % len(PALETTE)]
+
+
 def line_chart(series: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
-               title: str, xlabel: str, ylabel: str, logy: bool = False) -> str:
+               title: str, xlabel: str, ylabel: str, logy: bool = False,
+               colors: Mapping[str, str] | None = None) -> str:
     """Lines with shaded bands: ``series[name] = (x, y, lo, hi)``."""
     allx = np.concatenate([s[0] for s in series.values()])
     ally = np.concatenate([np.r_[s[1], s[2], s[3]] for s in series.values()])
     ally = ally[np.isfinite(ally)]
+    floor = 0.0
     if logy:
-        ally = ally[ally > 0]
+        pos = ally[ally > 0]
+        if not len(pos) or pos.max() / pos.min() < 10:
+            logy = False  # under a decade: a linear axis has labelled ticks
+        else:
+            floor = 10.0 ** (math.floor(math.log10(pos.min())) - 1)
+            if (ally <= 0).any():
+                ylabel += f" (values <= 0 drawn at {_fmt(floor)})"
+            ally = np.maximum(ally, floor)
     ylim = (float(ally.min()), float(ally.max())) if len(ally) else (0.0, 1.0)
     fr = _Frame((float(allx.min()), float(allx.max())), ylim, logy, title, xlabel, ylabel)
-    for i, (x, y, lo, hi) in enumerate(series.values()):
-        c = PALETTE[i % len(PALETTE)]
+    for i, (name, (x, y, lo, hi)) in enumerate(series.items()):
+        c = _color(name, i, colors)
         ok = np.isfinite(y) & np.isfinite(lo) & np.isfinite(hi)
         if logy:
-            ok &= (lo > 0) & (y > 0)
+            y, lo, hi = np.maximum(y, floor), np.maximum(lo, floor), np.maximum(hi, floor)
         xs, ys, los, his = x[ok], y[ok], lo[ok], hi[ok]
         if not len(xs):
             continue
@@ -118,19 +144,19 @@ def line_chart(series: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
         line = " ".join(f"{fr.px(a):.1f},{fr.py(b):.1f}" for a, b in zip(xs, ys))
         fr.parts.append(f'<polyline points="{line}" fill="none" stroke="{c}" '
                         'stroke-width="1.8"/>')
-    fr.legend(list(series))
+    fr.legend(list(series), colors)
     return fr.done()
 
 
 def scatter(groups: dict[str, tuple[np.ndarray, np.ndarray]], title: str, xlabel: str,
-            ylabel: str, connect: bool = True) -> str:
+            ylabel: str, connect: bool = True, colors: Mapping[str, str] | None = None) -> str:
     """Point sets (``groups[name] = (x, y)``), each joined as a staircase when ``connect``."""
     allx = np.concatenate([g[0] for g in groups.values()])
     ally = np.concatenate([g[1] for g in groups.values()])
     fr = _Frame((float(allx.min()), float(allx.max())), (float(ally.min()), float(ally.max())),
                 False, title, xlabel, ylabel)
-    for i, (x, y) in enumerate(groups.values()):
-        c = PALETTE[i % len(PALETTE)]
+    for i, (name, (x, y)) in enumerate(groups.items()):
+        c = _color(name, i, colors)
         order = np.argsort(x)
         if connect and len(x) > 1:
             pts = " ".join(f"{fr.px(a):.1f},{fr.py(b):.1f}" for a, b in zip(x[order], y[order]))
@@ -139,11 +165,12 @@ def scatter(groups: dict[str, tuple[np.ndarray, np.ndarray]], title: str, xlabel
         for a, b in zip(x, y):
             fr.parts.append(f'<circle cx="{fr.px(a):.1f}" cy="{fr.py(b):.1f}" r="3" '
                             f'fill="{c}"/>')
-    fr.legend(list(groups))
+    fr.legend(list(groups), colors)
     return fr.done()
 
 
-def bar_chart(values: dict[str, float], title: str, ylabel: str) -> str:
+def bar_chart(values: dict[str, float], title: str, ylabel: str,
+              colors: Mapping[str, str] | None = None) -> str:
     """Vertical bars, one per name (e.g. average ranks)."""
     names = list(values)
     v = np.array([values[n] for n in names])
@@ -153,7 +180,7 @@ def bar_chart(values: dict[str, float], title: str, ylabel: str) -> str:
         x0, x1 = fr.px(i + 0.15), fr.px(i + 0.85)
         fr.parts.append(f'<rect x="{x0:.1f}" y="{fr.py(val):.1f}" width="{x1 - x0:.1f}" '
                         f'height="{fr.py(0) - fr.py(val):.1f}" '
-                        f'fill="{PALETTE[i % len(PALETTE)]}"/>')
+                        f'fill="{_color(name, i, colors)}"/>')
         fr.parts.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{_H - _B + 14}" '
                         f'text-anchor="middle">{escape(name)}</text>')
         fr.parts.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{fr.py(val) - 3:.1f}" '

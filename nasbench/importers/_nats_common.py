@@ -30,6 +30,7 @@ import pickle
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -107,19 +108,42 @@ def _num(x: Any, where: str) -> float:
     return v
 
 
+#: Exact types of the numbers a file may hold (bool is not among them; None = missing).
+_NUMBER_TYPES = frozenset({float, int, type(None), np.float64, np.float32, np.float16,
+                           np.int64, np.int32, np.int16, np.int8, np.uint8, np.uint16,
+                           np.uint32, np.uint64})
+
+
+def _floats(vals: list[Any], where: str) -> np.ndarray:
+    """A list of numbers (None: missing) as float64; anything else raises with its position."""
+    types = set(map(type, vals))
+    if not types <= _NUMBER_TYPES:
+        for i, v in enumerate(vals):
+            _num(v, f"{where}[{i}]")  # names the first bad entry
+    if type(None) in types:
+        vals = [np.nan if v is None else v for v in vals]
+    out = np.array(vals, dtype=np.float64) if vals else np.zeros(0)
+    if np.isinf(out).any():
+        i = int(np.flatnonzero(np.isinf(out))[0])
+        raise ImportError_(f"{where}[{i}]: the value is infinite.")
+    return out
+
+
+@lru_cache(maxsize=256)
+def _eval_keys(name: str, epochs: int) -> tuple[str, ...]:
+    return tuple(f"{name}@{e}" for e in range(epochs))
+
+
 def _series(obj: Any, n: int, where: str) -> np.ndarray:
     """Per-epoch values (a dict epoch -> value or a list) as a float64 array of length n."""
-    out = np.full(n, np.nan)
     if obj is None:
-        return out
+        return np.full(n, np.nan)
     if isinstance(obj, dict):
-        for e, v in obj.items():
-            if isinstance(e, (int, np.integer)) and not isinstance(e, bool) and 0 <= e < n:
-                out[int(e)] = _num(v, f"{where}[{e}]")
-        return out
+        return _floats(list(map(obj.get, range(n))), where)
     if isinstance(obj, (list, tuple)):
-        for e, v in enumerate(obj[:n]):
-            out[e] = _num(v, f"{where}[{e}]")
+        out = np.full(n, np.nan)
+        got = _floats(list(obj[:n]), where)
+        out[: len(got)] = got
         return out
     raise ImportError_(f"{where}: expected per-epoch values, found {type(obj).__name__}.")
 
@@ -159,9 +183,8 @@ def read_run(state: Any, where: str) -> Run:
             for name in names:
                 if name not in SETS:
                     continue
-                curves[f"{name}.{kind}"] = np.array(
-                    [_num(table.get(f"{name}@{e}"), f"{where} {field}[{name}@{e}]")
-                     for e in range(epochs)], dtype=np.float64)
+                curves[f"{name}.{kind}"] = _floats(
+                    list(map(table.get, _eval_keys(name, epochs))), f"{where} {field}[{name}@]")
         lat = state.get("latency")
         if lat is None:
             latency = float("nan")
@@ -275,10 +298,16 @@ class Plan:
 
 def convert_layout(path: Path, writer: ImportWriter, progress: Callable[[str], None], *,
                    source: str, space_name: str, keys_of: Callable[[list[str]], np.ndarray],
-                   main_hp: str, plans: tuple[Plan, ...], cite: str,
-                   check_meta: Callable[[list[str]], None] | None = None) -> None:
-    """Read ``path`` in resumable chunks, then write one table per plan that has data."""
-    meta_archs, indexes, load = open_layout(path, progress)
+                   main_hp: str, plans: tuple[Plan, ...],
+                   check_meta: Callable[[list[str]], None] | None = None,
+                   opened: tuple[list[str], list[int], Callable[[int], Any]] | None = None
+                   ) -> None:
+    """Read ``path`` in resumable chunks, then write one table per plan that has data.
+
+    ``opened`` = (meta_archs, indexes, index -> {hp: state dict}) of a file the caller read
+    (default: :func:`open_layout` of ``path``).
+    """
+    meta_archs, indexes, load = opened if opened is not None else open_layout(path, progress)
     if check_meta is not None:
         check_meta(meta_archs)
     n_chunks = (len(indexes) + CHUNK - 1) // CHUNK
@@ -293,10 +322,9 @@ def convert_layout(path: Path, writer: ImportWriter, progress: Callable[[str], N
     if bad:
         raise ImportError_(f"{path}: architecture index {bad[0]} is outside meta_archs "
                            f"({len(meta_archs)} entries).")
-    chunk_names = [f"c{c:05d}" for c in range(n_chunks)]
+    chunks = _Chunks(writer, [f"c{c:05d}" for c in range(n_chunks)])
     for plan in plans:
-        data = _table(writer, chunk_names, plan, meta_archs, space_name, keys_of, main_hp,
-                      source, cite)
+        data = _table(chunks, plan, meta_archs, space_name, keys_of, main_hp, source)
         if data is not None:
             writer.add_table(data)
             progress(f"{source}: table {space_name}/{plan.dataset}: {len(data.keys)} archs, "
@@ -328,32 +356,47 @@ def _chunk_arrays(part: list[int], load: Callable[[int], Any], path: Path
     return out
 
 
-def _gather(writer: ImportWriter, chunks: list[str], wanted: set[str]
-            ) -> tuple[np.ndarray, dict[str, list[tuple[np.ndarray, np.ndarray]]]]:
-    """Every saved chunk's ``index`` and the ``wanted`` arrays: field -> [(index, array)]."""
-    index_parts = []
-    got: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-    for name in chunks:
-        with np.load(writer.work / "chunks" / f"{name}.npz", allow_pickle=False) as z:
-            idx = z["index"]
-            index_parts.append(idx)
-            for k in wanted & set(z.files):
-                got.setdefault(k, []).append((idx, z[k]))
-    return (np.concatenate(index_parts) if index_parts else np.zeros(0, np.int64)), got
+class _Chunks:
+    """The saved chunks of one import, read lazily (one array at a time, never all)."""
 
+    def __init__(self, writer: ImportWriter, names: list[str]) -> None:
+        self.paths = [writer.work / "chunks" / f"{name}.npz" for name in names]
+        self.shapes: dict[str, tuple[int, ...]] = {}  # field -> max shape over the chunks
+        self.present: dict[str, set[int]] = {}  # NATS dataset -> indexes with any value
+        for path in self.paths:
+            with np.load(path, allow_pickle=False) as z:
+                idx = z["index"]
+                for k in z.files:
+                    if "~" not in k:
+                        continue
+                    arr = z[k]
+                    old = self.shapes.get(k, (0,) * arr.ndim)
+                    self.shapes[k] = tuple(max(x, y) for x, y in zip(old, arr.shape,
+                                                                       strict=True))
+                    if not k.endswith("~seed"):
+                        has = ~np.isnan(arr.reshape(arr.shape[0], -1)).all(axis=1)
+                        self.present.setdefault(k.split("~", 1)[0], set()).update(
+                            idx[has].tolist())
 
-def _stack(parts: list[tuple[np.ndarray, np.ndarray]], rows: dict[int, int], n: int,
-           seeds: int, epochs: int | None) -> np.ndarray:
-    shape = (n, seeds) if epochs is None else (n, seeds, epochs)
-    out = np.full(shape, np.nan)
-    for idx, arr in parts:
-        pos = np.array([rows.get(int(i), -1) for i in idx])
-        ok = pos >= 0
-        if epochs is None:
-            out[pos[ok], : arr.shape[1]] = arr[ok]
-        else:
-            out[pos[ok], : arr.shape[1], : arr.shape[2]] = arr[ok]
-    return out
+    def hps(self, dataset: str) -> set[str]:
+        return {k.split("~")[1] for k in self.shapes if k.startswith(f"{dataset}~")}
+
+    def stack(self, field: str, rows: dict[int, int], n: int, seeds: int) -> np.ndarray:
+        """One field of every chunk into a (n, seeds[, epochs]) array, NaN padded."""
+        shape = self.shapes[field]
+        out = np.full((n, seeds, *shape[2:]), np.nan)
+        for path in self.paths:
+            with np.load(path, allow_pickle=False) as z:
+                if field not in z.files:
+                    continue
+                idx, arr = z["index"], z[field]
+                pos = np.array([rows.get(int(i), -1) for i in idx], dtype=np.int64)
+                ok = pos >= 0
+                if arr.ndim == 2:
+                    out[pos[ok], : arr.shape[1]] = arr[ok]
+                else:
+                    out[pos[ok], : arr.shape[1], : arr.shape[2]] = arr[ok]
+        return out
 
 
 def _unit(kind: str) -> tuple[str, str]:
@@ -361,36 +404,27 @@ def _unit(kind: str) -> tuple[str, str]:
             "time": ("seconds", "min")}[kind]
 
 
-def _table(writer: ImportWriter, chunks: list[str], plan: Plan, meta_archs: list[str],
-           space_name: str, keys_of: Callable[[list[str]], np.ndarray], main_hp: str,
-           source: str, cite: str) -> TableData | None:
-    hps_of: dict[str, set[str]] = {}
-    for name in chunks:
-        with np.load(writer.work / "chunks" / f"{name}.npz", allow_pickle=False) as z:
-            for k in z.files:
-                if "~" in k:
-                    ds, hp, _ = k.split("~", 2)
-                    hps_of.setdefault(ds, set()).add(hp)
+def _table(chunks: _Chunks, plan: Plan, meta_archs: list[str], space_name: str,
+           keys_of: Callable[[list[str]], np.ndarray], main_hp: str, source: str
+           ) -> TableData | None:
+    """One plan's table, field by field (peak memory: the table's own arrays)."""
     datasets = {c.dataset for c in plan.columns} | {plan.costs}
-    hps = sorted(set().union(*(hps_of.get(d, set()) for d in datasets)),
+    hps = sorted(set().union(*(chunks.hps(d) for d in datasets)),
                  key=lambda h: (h != main_hp, h))
-    if not any(d in hps_of for d in datasets):
-        return None
-    wanted = {f"{c.dataset}~{hp}~{c.set}.{kind}" for c in plan.columns for hp in hps
-              for kind in ("acc", "loss", "time")}
-    cost_hp = main_hp if main_hp in hps_of.get(plan.costs, set()) else (
-        sorted(hps_of.get(plan.costs, {main_hp}))[0])
-    wanted |= {f"{plan.costs}~{cost_hp}~{f}" for f in ("params", "flops", "latency")}
-    wanted |= {f"{c.dataset}~{hp}~seed" for c in plan.columns for hp in hps}
-    _, got = _gather(writer, chunks, wanted)
-    present = sorted({int(i) for k, parts in got.items() for idx, arr in parts
-                      for i, ok in zip(idx, _has_any(arr), strict=True) if ok
-                      and not k.endswith("~seed")})
+    present = sorted(set().union(*(chunks.present.get(d, set()) for d in datasets)))
     if not present:
         return None
-    rows = {i: r for r, i in enumerate(present)}
-    seeds = max((arr.shape[1] for parts in got.values() for _, arr in parts), default=1)
-    n = len(present)
+    # rows in key order, so the table needs no re-sorting (a copy of every array)
+    keys_all = keys_of([meta_archs[i] for i in present])
+    order = np.argsort(keys_all, kind="stable")
+    index = np.asarray(present, dtype=np.int64)[order]
+    keys = keys_all[order]
+    rows = {int(i): r for r, i in enumerate(index)}
+    n = len(index)
+    seeds = max((shape[1] for k, shape in chunks.shapes.items()
+                 if k.split("~", 1)[0] in datasets), default=1)
+    cost_hps = chunks.hps(plan.costs)
+    cost_hp = main_hp if main_hp in cost_hps else (sorted(cost_hps) or [main_hp])[0]
     values: dict[str, np.ndarray] = {}
     curves: dict[str, np.ndarray] = {}
     metrics: dict[str, MetricInfo] = {}
@@ -400,15 +434,14 @@ def _table(writer: ImportWriter, chunks: list[str], plan: Plan, meta_archs: list
         for col in plan.columns:
             for kind in ("acc", "loss", "time"):
                 field = f"{col.dataset}~{hp}~{col.set}.{kind}"
-                if field not in got:
+                if field not in chunks.shapes:
                     continue
-                epochs = max(arr.shape[2] for _, arr in got[field])
-                curve = _stack(got[field], rows, n, seeds, epochs)
-                if kind == "time":
-                    curve = np.cumsum(curve, axis=2)
-                name = f"{col.name}_{kind}{suffix}"
+                curve = chunks.stack(field, rows, n, seeds)
                 if np.isnan(curve).all():
                     continue
+                if kind == "time":
+                    np.cumsum(curve, axis=2, out=curve)
+                name = f"{col.name}_{kind}{suffix}"
                 curves[name] = curve
                 values[name] = curve[:, :, -1].copy()
                 metrics[name] = MetricInfo(
@@ -420,28 +453,24 @@ def _table(writer: ImportWriter, chunks: list[str], plan: Plan, meta_archs: list
                                 ("latency", "latency", "seconds",
                                  "inference latency as published (seconds per forward pass)")):
         field = f"{plan.costs}~{cost_hp}~{f}"
-        if field in got:
-            col = _stack(got[field], rows, n, seeds, None)
-            if not np.isnan(col).all():
-                values[ours] = col
+        if field in chunks.shapes:
+            arr = chunks.stack(field, rows, n, seeds)
+            if not np.isnan(arr).all():
+                values[ours] = arr
                 metrics[ours] = MetricInfo(ours, unit, "min", "none", "n/a", "n/a", source,
                                            True, f"{desc}, NATS-Bench {plan.costs}; per seed "
                                            "as published")
     if not values:
         return None
     keep = ~np.all([np.isnan(v).all(axis=1) for v in values.values()], axis=0)
-    present_arr = np.asarray(present, dtype=np.int64)[keep]
-    keys = keys_of([meta_archs[i] for i in present_arr])
-    main = [m for m in ("val_acc", "test_acc", "train_time", "params") if m in values]
-    return TableData(space_name, plan.dataset, keys, {m: v[keep] for m, v in values.items()},
-                     metrics, [(f"import:{source}", plan.dataset)],
-                     official_index=present_arr, curves={m: c[keep] for m, c in curves.items()},
-                     main_metrics=main).sort()
-
-
-def _has_any(arr: np.ndarray) -> np.ndarray:
-    flat = arr.reshape(arr.shape[0], -1)
-    return np.asarray(~np.isnan(flat).all(axis=1))
+    if not keep.all():  # rows with curve points but no final value: not rows of the table
+        keys, index = keys[keep], index[keep]
+        values = {m: v[keep] for m, v in values.items()}
+        curves = {m: c[keep] for m, c in curves.items()}
+    main: list[str] = [m for m in ("val_acc", "test_acc", "train_time", "params") if m in values]
+    return TableData(space_name, plan.dataset, np.asarray(keys, dtype=np.int64), values,
+                     metrics, [(f"import:{source}", plan.dataset)], official_index=index,
+                     curves=curves, main_metrics=main)
 
 
 def _describe(col: Column, kind: str, hp: str) -> str:

@@ -84,11 +84,14 @@ def check_tss_order(meta_archs: list[str]) -> None:
         raise ImportError_(f"meta_archs has {len(meta_archs)} entries; the NATS-Bench "
                            "topology space has 15,625.")
     keys = _nb201_keys(meta_archs)
-    for i in (0, 1, 6111, 15624, *range(0, 15625, 97)):
-        if int(keys[i]) != space.key(space.from_official_index(i)):
-            raise ImportError_(f"meta_archs[{i}] is {meta_archs[i]!r}, but NAS-Bench-201 "
-                               f"index {i} is {space.to_string(space.from_official_index(i))}"
-                               ": the file does not follow the official index order.")
+    want = np.fromiter((space.key(space.from_official_index(i)) for i in range(15625)),
+                       dtype=np.int64, count=15625)
+    bad = np.flatnonzero(keys != want)
+    if len(bad):
+        i = int(bad[0])
+        raise ImportError_(f"meta_archs[{i}] is {meta_archs[i]!r}, but NAS-Bench-201 "
+                           f"index {i} is {space.to_string(space.from_official_index(i))}"
+                           ": the file does not follow the official index order.")
 
 
 class NatsTss(NatsImporter):
@@ -103,7 +106,7 @@ class NatsTss(NatsImporter):
             return _nb201_keys(archs)
 
         convert_layout(path, writer, progress, source=self.name, space_name="nb201",
-                       keys_of=keys_of, main_hp="200", plans=PLANS, cite=self.citation,
+                       keys_of=keys_of, main_hp="200", plans=PLANS,
                        check_meta=check_tss_order)
 
 

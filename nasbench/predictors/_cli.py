@@ -11,9 +11,29 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from nasbench.errors import NasbenchError
 from nasbench.predictors._evaluate import DEFAULT_TRAIN_SIZES
 
 COMMANDS = ("predictors", "surrogates")
+
+
+class PredictorsUsageError(NasbenchError, ValueError):
+    """Bad ``nasbench predictors`` / ``surrogates`` arguments."""
+
+
+class MissingDependencyError(NasbenchError, ImportError):
+    """A predictor needs a package that is not installed."""
+
+
+def _target(path: str | None, flag: str) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    if path is None:
+        return
+    target = Path(path)
+    if not path or target.is_dir() or not target.parent.is_dir() or (
+            target.exists() and not target.is_file()):
+        raise PredictorsUsageError(f"{flag} {path[:200]!r} is a folder, not a regular file, "
+                                   "or lies in a folder that does not exist.")
 
 
 def add_parser(subparsers: Any, parents: tuple[argparse.ArgumentParser, ...] = ()) -> None:
@@ -42,6 +62,8 @@ def add_parser(subparsers: Any, parents: tuple[argparse.ArgumentParser, ...] = (
                         "isomorphism class counted once)")
     e.add_argument("--out", default=None, help="write all rows to this Parquet file")
     e.add_argument("--plot", default=None, help="write an SVG plot to this path")
+    e.add_argument("--quiet", action="store_true",
+                   help="no progress bar (shown only on a terminal anyway)")
 
     s = subparsers.add_parser("surrogates", parents=list(parents),
                               help="surrogate-predicted tables")
@@ -62,15 +84,43 @@ def run(args: argparse.Namespace) -> None:
     """Run a ``predictors`` or ``surrogates`` command parsed by :func:`add_parser`."""
     import nasbench
 
+    if args.command == "predictors":
+        from nasbench.predictors._metrics import METRICS
+
+        values = (*METRICS, "kendall_tau_class")
+        if args.value not in values:
+            from nasbench.errors import unknown_choice_message
+
+            raise PredictorsUsageError(unknown_choice_message("--value", args.value, values))
+        _target(args.out, "--out")
+        _target(args.plot, "--plot")
     db = nasbench.open(getattr(args, "home", None), build=None)
     if args.command == "predictors":
-        _evaluate(db, args)
+        try:
+            _evaluate(db, args)
+        except ImportError as exc:
+            raise MissingDependencyError(str(exc).splitlines()[0] if str(exc) else
+                                         "A predictor needs a package that is not "
+                                         "installed.") from None
     else:
         from nasbench.predictors._surrogates import build_surrogates
 
         metrics = args.metrics.split(",") if args.metrics else None
+        _check_predictors([args.predictor])
+        table = db.table(args.space, args.dataset)  # unknown space / dataset: before writing
+        for m in metrics or ():
+            if m not in table.metrics:
+                from nasbench.errors import UnknownMetricError, unknown_choice_message
+
+                raise UnknownMetricError(unknown_choice_message(
+                    f"metric for table {args.space}/{args.dataset}:", m, table.metrics))
+        if args.out_dir is not None and (not args.out_dir or (
+                Path(args.out_dir).exists() and not Path(args.out_dir).is_dir())):
+            raise PredictorsUsageError(f"--out-dir {args.out_dir[:200]!r} is not a folder.")
         folder = build_surrogates(db, args.space, args.dataset, metrics,
-                                  predictor=args.predictor, seed=args.seed, out_dir=args.out_dir)
+                                  predictor=args.predictor, seed=args.seed,
+                                  out_dir=None if args.out_dir is None else
+                                  str(Path(args.out_dir).resolve()))  # "a:b" is no URI
         print(f"wrote {folder}")
         if args.out_dir is None:  # the store serves <home>/surrogates: rebuild to add it
             from nasbench.store import build
@@ -84,15 +134,33 @@ def _evaluate(db: Any, args: argparse.Namespace) -> None:
     table = db.table(args.space, args.dataset)
     sizes = [_int(x, "--train-sizes") for x in args.train_sizes.split(",") if x.strip()]
     names = [x.strip() for x in args.predictors.split(",") if x.strip()]
+    _check_predictors(names)
+
+    from nasbench.harness._progress import bar
+
+    # one bar over every fit (predictors x train sizes x repetitions) with ETA; each finished
+    # fit is written above it
+    fits = bar(len(names) * len(sizes) * int(args.repetitions), "fits", unit="fit",
+               progress=False if getattr(args, "quiet", False) else None, delay=0.0)
 
     def progress(row: dict[str, Any]) -> None:
-        print(f"  {row['predictor']:>14} n={row['train_size']:<5} rep={row['repetition']} "
-              f"{args.value}={row.get(args.value, float('nan')):.3f} "
-              f"fit={row['fit_seconds']:.2f}s", file=sys.stderr)
+        line = (f"  {row['predictor']:>14} n={row['train_size']:<5} rep={row['repetition']} "
+                f"{args.value}={row.get(args.value, float('nan')):.3f} "
+                f"fit={row['fit_seconds']:.2f}s")
+        if hasattr(fits, "write"):
+            fits.write(line, file=sys.stderr)
+        elif not getattr(args, "quiet", False):
+            print(line, file=sys.stderr)
+        fits.set_postfix_str(f"last: {row['predictor']} n={row['train_size']}",
+                             refresh=False)
+        fits.update(1)
 
-    results = evaluate(table, names, train_sizes=sizes, repetitions=args.repetitions,
-                       metric=args.metric, seed=args.seed, test_size=args.test_size,
-                       progress=progress, split=args.split)
+    try:
+        results = evaluate(table, names, train_sizes=sizes, repetitions=args.repetitions,
+                           metric=args.metric, seed=args.seed, test_size=args.test_size,
+                           progress=progress, split=args.split)
+    finally:
+        fits.close()
     if args.out:
         from nasbench.store import atomic_path
 
@@ -115,8 +183,34 @@ def _evaluate(db: Any, args: argparse.Namespace) -> None:
         print(summary.to_string(index=False))
 
 
+#: Optional packages of predictor modules, checked before any work is done.
+_NEEDS = {"nasbench.predictors._xgb": "xgboost", "nasbench.predictors._neural": "torch"}
+
+
+def _check_predictors(names: list[str]) -> None:
+    """Unknown names and missing optional packages fail before the first fit."""
+    import importlib
+
+    from nasbench.errors import unknown_choice_message
+    from nasbench.predictors._registry import PREDICTORS
+
+    if not names:
+        raise PredictorsUsageError("--predictors needs at least one predictor name.")
+    for name in names:
+        cls = PREDICTORS.get(name)
+        if cls is None:
+            raise PredictorsUsageError(unknown_choice_message("predictor", name, PREDICTORS))
+        module = _NEEDS.get(getattr(cls, "__module__", ""))
+        if module is not None:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                raise MissingDependencyError(f"Predictor {name!r} needs {module}: pip install "
+                                             f"'nasbench[{module}]'.") from None
+
+
 def _int(text: str, flag: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"{flag} must hold integers. Got {text!r}.") from None
+        raise PredictorsUsageError(f"{flag} must hold integers. Got {text[:60]!r}.") from None

@@ -30,6 +30,8 @@ class EnsemblePredictor(Predictor):
         bootstrap: fit each copy on a bootstrap resample of the training set.
         cells: passed to every member that takes ``cells`` (unless its params set it):
             ``"merged"`` (default) or ``"raw"``.
+        features: passed to every member that takes ``features`` (``xgb``) unless its
+            params set it: ``"arch"`` (default) or ``"zc"`` (our NB201 proxy features).
     """
 
     name = "ensemble"
@@ -37,12 +39,14 @@ class EnsemblePredictor(Predictor):
 
     def __init__(self, *, space: SearchSpace | str, seed: int | None = None,
                  members: Sequence[Member] = ("gp", "wl_gp", "xgb"), n_seeds: int = 1,
-                 bootstrap: bool = False, cells: str = "merged") -> None:
+                 bootstrap: bool = False, cells: str = "merged",
+                 features: str = "arch") -> None:
         super().__init__(space=space, seed=seed)
         self.members = members
         self.n_seeds = n_seeds
         self.bootstrap = bootstrap
         self.cells = cells
+        self.features = features
 
     def _fit(self, archs: list[Any], y: np.ndarray, rng: np.random.Generator) -> None:
         from nasbench.predictors._registry import PREDICTORS, create
@@ -61,6 +65,8 @@ class EnsemblePredictor(Predictor):
                 cls = PREDICTORS.get(name)
                 if cls is not None and "cells" in cls._param_names():
                     params.setdefault("cells", self.cells)
+                if cls is not None and "features" in cls._param_names():
+                    params.setdefault("features", self.features)
                 model = create(name, self._space(), seed=child_seed(rng), **params)
                 if self.bootstrap:
                     idx = rng.integers(0, len(archs), size=len(archs))

@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nasbench.errors import NasbenchError
 from nasbench.predictors._base import Predictor
 from nasbench.predictors._metrics import kendall_tau, score
 from nasbench.predictors._registry import create
@@ -139,7 +140,8 @@ def _splits(data: _Data, train_sizes: Sequence[int], repetitions: int, seed: int
     if split not in SPLITS:
         from nasbench.errors import unknown_choice_message
 
-        raise ValueError(unknown_choice_message("split", split, SPLITS))
+        raise ProtocolError(unknown_choice_message("split", split, SPLITS))
+    _check_protocol(repetitions, seed, test_size)
     per_seed, mean = data.per_seed, data.mean
     valid = np.flatnonzero(~np.isnan(mean))
     n_seeds = (~np.isnan(per_seed)).sum(axis=1)
@@ -366,14 +368,37 @@ def _load() -> float:
         return float("nan")
 
 
+class ProtocolError(NasbenchError, ValueError):
+    """Protocol settings that cannot run (sizes, repetitions, test size, seed)."""
+
+
+def _check_protocol(repetitions: Any, seed: Any, test_size: Any) -> None:
+    def whole(value: Any) -> bool:
+        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+    if not whole(repetitions) or not 1 <= repetitions <= 10_000:
+        raise ProtocolError(f"The 'repetitions' parameter must be an int from 1 to 10,000. "
+                            f"Got {repetitions!r:.60} instead.")
+    if not whole(seed) or not 0 <= seed < 2**63:
+        raise ProtocolError(f"The 'seed' parameter must be a non-negative int. Got "
+                            f"{seed!r:.60} instead.")
+    if test_size is not None and (not whole(test_size) or test_size < 2):
+        raise ProtocolError(f"The 'test_size' parameter must be None or an int >= 2 (a rank "
+                            f"correlation needs two archs). Got {test_size!r:.60} instead.")
+
+
 def _check_sizes(train_sizes: Sequence[int], n_valid: int, test_size: int | None) -> list[int]:
+    if isinstance(train_sizes, (str, bytes)) or any(
+            isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in train_sizes):
+        raise ProtocolError(f"The 'train_sizes' parameter must hold ints >= 2. Got "
+                            f"{train_sizes!r:.100} instead.")
     sizes = sorted({int(s) for s in train_sizes})
     if not sizes or sizes[0] < 2:
-        raise ValueError(f"The 'train_sizes' parameter must hold ints >= 2. Got "
-                         f"{list(train_sizes)!r} instead.")
+        raise ProtocolError(f"The 'train_sizes' parameter must hold ints >= 2. Got "
+                            f"{list(train_sizes)!r:.100} instead.")
     room = n_valid - (int(test_size) if test_size is not None else 2)
     if sizes[-1] > room:
-        raise ValueError(f"Train size {sizes[-1]} leaves too few test archs: the table has "
+        raise ProtocolError(f"Train size {sizes[-1]} leaves too few test archs: the table has "
                          f"{n_valid} archs with values"
                          + (f" and test_size={test_size}" if test_size is not None else "")
                          + f"; use train sizes <= {room}.")

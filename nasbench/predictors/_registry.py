@@ -11,12 +11,13 @@ from nasbench.predictors._ensemble import EnsemblePredictor
 from nasbench.predictors._kernels import GPPredictor, WLGPPredictor
 from nasbench.predictors._neural import GCNPredictor, GINPredictor, MLPPredictor
 from nasbench.predictors._xgb import XGBPredictor
+from nasbench.proxies._predictors import ZeroCostPredictor
 from nasbench.spaces import SearchSpace
 
 PREDICTORS: dict[str, type[Predictor]] = {
     cls.name: cls
     for cls in (MeanPredictor, RidgePredictor, XGBPredictor, GPPredictor, WLGPPredictor,
-                GINPredictor, GCNPredictor, MLPPredictor, EnsemblePredictor)
+                GINPredictor, GCNPredictor, MLPPredictor, EnsemblePredictor, ZeroCostPredictor)
 }
 
 

@@ -33,6 +33,10 @@ class XGBPredictor(Predictor):
         cells: ``"merged"`` (default: isomorphic cells and cells differing only in dead
             edges share their structural features) or ``"raw"`` (the cell exactly as given;
             see :mod:`nasbench.predictors._encodings`).
+        features: ``"arch"`` (default: the encoding only) or ``"zc"`` (nb201: the encoding
+            plus our zero-cost proxy table's columns for ``proxy_dataset``, log #params and
+            log #FLOPs; see :func:`nasbench.proxies._predictors.zc_features`).
+        proxy_dataset: NB201 network variant of the proxy features.
     """
 
     name = "xgb"
@@ -42,7 +46,8 @@ class XGBPredictor(Predictor):
                  subsample: float = 0.8, colsample_bytree: float = 0.8,
                  min_child_weight: float = 1.0, reg_lambda: float = 1.0,
                  target: str = "rank", encoding: str = "default", n_jobs: int = 1,
-                 cells: str = "merged") -> None:
+                 cells: str = "merged", features: str = "arch",
+                 proxy_dataset: str = "cifar10") -> None:
         super().__init__(space=space, seed=seed)
         self.n_estimators = n_estimators
         self.max_depth = max_depth
@@ -55,11 +60,21 @@ class XGBPredictor(Predictor):
         self.encoding = encoding
         self.n_jobs = n_jobs
         self.cells = cells
+        self.features = features
+        self.proxy_dataset = proxy_dataset
+
+    def _x(self, archs: list[Any]) -> np.ndarray:
+        x = encode(self._space(), archs, self.encoding, self.cells)
+        from nasbench.proxies._predictors import check_features, zc_features
+
+        if check_features(self.features) == "zc":
+            x = np.hstack([x, zc_features(self._space(), archs, self.proxy_dataset)])
+        return x
 
     def _fit(self, archs: list[Any], y: np.ndarray, rng: np.random.Generator) -> None:
         xgb = import_xgboost()
         self.transform_ = make_transform(self.target).fit(y)
-        x = encode(self._space(), archs, self.encoding, self.cells)
+        x = self._x(archs)
         params = {"max_depth": self.max_depth, "eta": self.learning_rate,
                   "subsample": self.subsample, "colsample_bytree": self.colsample_bytree,
                   "min_child_weight": self.min_child_weight, "lambda": self.reg_lambda,
@@ -70,7 +85,7 @@ class XGBPredictor(Predictor):
 
     def _predict(self, archs: list[Any], return_std: bool) -> tuple[np.ndarray, Any]:
         xgb = import_xgboost()
-        x = encode(self._space(), archs, self.encoding, self.cells)
+        x = self._x(archs)
         z = self.booster_.predict(xgb.DMatrix(x))
         return self.transform_.inverse(z), None
 

@@ -39,7 +39,9 @@ def default_recipes(home: Path | None = None) -> list[Recipe]:
         home: store home; user-built surrogates in ``<home>/surrogates`` join the list.
     """
     taken = {spec for r in PACKAGE_RECIPES for spec in r.tables()}
-    return [*PACKAGE_RECIPES, ImportedRecipe(home, taken), HardwareRecipe(),
+    from nasbench.recipes._proxies import ProxyRecipe
+
+    return [*PACKAGE_RECIPES, ImportedRecipe(home, taken), HardwareRecipe(), ProxyRecipe(),
             SurrogateRecipe.for_home(home)]
 
 

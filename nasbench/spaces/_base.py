@@ -219,6 +219,21 @@ class SearchSpace(ABC):
         idx = np.random.default_rng(seed).integers(0, len(pool), size=int(n))
         return [pool[i] for i in idx]
 
+    def to_configspace(self, seed: int | None = None) -> Any:
+        """This space as a ``ConfigSpace.ConfigurationSpace`` (one categorical per varying
+        field; ``pip install ConfigSpace``) for SMAC, DEHB and other ConfigSpace users.
+        Decode a configuration with :meth:`from_configuration`."""
+        from nasbench.spaces._configspace import to_configspace
+
+        return to_configspace(self, seed=seed)
+
+    def from_configuration(self, config: Any) -> Arch:
+        """The arch a configuration of :meth:`to_configspace` stands for (the nearest arch of
+        the space by Hamming distance when the combination is not one)."""
+        from nasbench.spaces._configspace import from_configuration
+
+        return from_configuration(self, config)
+
     def __len__(self) -> int:
         return len(self._enumerated())
 

@@ -20,11 +20,14 @@ ALIASES: dict[str, dict[str, str]] = {
     "nbgraph": {},
     "fcnet": {},
 }
+# NATS-Bench size space: the same names (imported tables; docs/importing.md).
+ALIASES["nats_sss"] = dict(ALIASES["nb201"])
 
 #: The tables each space has (the store's own catalog is the authority; this is the list
 #: the aliases resolve into).
 DATASETS: dict[str, tuple[str, ...]] = {
-    "nb201": ("cifar10", "cifar100", "imagenet16-120"),
+    "nb201": ("cifar10", "cifar100", "imagenet16-120", "cifar10-full"),
+    "nats_sss": ("cifar10", "cifar100", "imagenet16-120", "cifar10-full"),
     "nbgraph": ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv",
                 "proteins"),
     "fcnet": ("naval_propulsion", "parkinsons_telemonitoring", "protein_structure",

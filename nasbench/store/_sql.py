@@ -130,10 +130,11 @@ def run_select(
 
     for name, value, integral in (("timeout", timeout, False), ("max_rows", max_rows, True)):
         allowed: type | tuple[type, ...] = int if integral else (int, float)
+        limit = threading.TIMEOUT_MAX if name == "timeout" else 2**62
         if value is not None and (isinstance(value, bool) or not isinstance(value, allowed)
-                                  or not value > 0 or value != value or value == float("inf")):
-            raise SQLError(f"The {name!r} parameter of sql must be a positive finite number "
-                           f"or None. Got {value!r} instead.")
+                                  or not 0 < value <= limit):
+            raise SQLError(f"The {name!r} parameter of sql must be a positive number up to "
+                           f"{limit:.3g} or None. Got {value!r} instead.")
     try:
         statements = con.extract_statements(query)
     except duckdb.Error as exc:

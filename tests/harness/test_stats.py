@@ -1,4 +1,4 @@
-"""Statistics written from scratch, cross-checked against SciPy and hand-computed values."""
+"""Statistics on SciPy, cross-checked against SciPy calls, published tables and hand values."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from nasbench.harness._stats import (
     critical_difference,
     friedman,
     holm,
+    nemenyi_q,
     rankdata,
     vargha_delaney_a,
     wilcoxon,
@@ -70,7 +71,38 @@ def test_friedman_matches_scipy_and_cd() -> None:
     assert ours.pvalue == pytest.approx(ref.pvalue, rel=1e-7)
     assert ours.avg_ranks.sum() == pytest.approx(4 * 5 / 2)
     # Demsar (2006): q_0.05 = 2.569 for k = 4; CD = q sqrt(k (k + 1) / (6 N)).
-    assert critical_difference(4, 12) == pytest.approx(2.569 * math.sqrt(20 / 72))
+    # (the published q are rounded to 3 decimals; ours come from the studentized range)
+    assert critical_difference(4, 12) == pytest.approx(2.569 * math.sqrt(20 / 72), rel=2e-4)
+
+
+def test_nemenyi_cd_any_k_and_published_values() -> None:
+    # Demsar (2006), Table 5a (alpha = 0.05): q = 2.569 (k = 4), 3.164 (k = 10).
+    assert nemenyi_q(4) == pytest.approx(2.569, abs=5e-4)
+    assert nemenyi_q(10) == pytest.approx(3.164, abs=5e-4)
+    cd12 = critical_difference(12, 30)
+    assert math.isfinite(cd12) and cd12 > critical_difference(10, 30)
+    assert critical_difference(10, 30) == pytest.approx(3.164 * math.sqrt(110 / 180), rel=2e-4)
+    assert math.isnan(critical_difference(1, 30))
+
+
+def test_friedman_labelled_ranks_and_two_treatments() -> None:
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(4)
+    wide = pd.DataFrame(rng.normal(size=(20, 12)) + np.arange(12), columns=[
+        f"opt{i}" for i in range(12)])
+    r = friedman(wide, higher_is_better=True)
+    assert r.labels == tuple(wide.columns) and math.isfinite(r.critical_difference)
+    assert min(r.ranks, key=r.ranks.get) == "opt11"  # highest scores rank 1
+    two = friedman(rng.normal(size=(15, 2)))
+    assert 0 <= two.pvalue <= 1 and two.avg_ranks.sum() == pytest.approx(3.0)
+
+
+def test_wilcoxon_matches_scipy_auto_rule() -> None:
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(0.2, 1, 40), rng.normal(0, 1, 40)  # 40 untied pairs: exact
+    r = wilcoxon(x, y)
+    assert r.method == "exact"
+    assert r.pvalue == pytest.approx(stats.wilcoxon(x, y, method="exact").pvalue, rel=1e-9)
 
 
 def test_vargha_delaney() -> None:

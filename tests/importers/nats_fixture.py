@@ -24,8 +24,10 @@ TSS_INDEXES = (0, 6111, 11472, 15624)
 
 def _run(rng: np.random.Generator, arch_str: str, dataset: str, seed: int, epochs: int,
          final_val: float | None, total_time: float | None, latency: float | None,
-         params: float | None, flop: float) -> Any:
-    from nats_bench import ResultsCount
+         params: float | None, flop: float, api: str = "nats_bench") -> Any:
+    import importlib
+
+    ResultsCount = importlib.import_module(api).ResultsCount  # noqa: N806
 
     sets = EVAL_SETS[dataset]
     tr_acc = {e: float(rng.uniform(10, 99)) for e in range(epochs)}
@@ -49,13 +51,18 @@ def _run(rng: np.random.Generator, arch_str: str, dataset: str, seed: int, epoch
 
 
 def tss_archs(db: Any, indexes: tuple[int, ...] = TSS_INDEXES, shift: float = 0.0,
-              seed: int = 0) -> tuple[list[str], dict[int, dict[str, Any]]]:
+              seed: int = 0, api: str = "nats_bench", datasets_12: tuple[str, ...] =
+              TSS_DATASETS) -> tuple[list[str], dict[int, dict[str, Any]]]:
     """(meta_archs, {index: {hp: ArchResults state dict}}) for ``indexes``.
 
     ``shift`` is added to one wheel-shared value (cifar10-valid val_acc of the first index,
-    seed 0), to prove the join reports exactly that mismatch.
+    seed 0), to prove the join reports exactly that mismatch. ``api`` names the package
+    whose classes write the state dicts (``nats_bench`` or NAS-Bench-201's ``nas_201_api``);
+    ``datasets_12`` the datasets of the 12-epoch schedule (NAS-Bench-201 v1.0: cifar10-valid).
     """
-    from nats_bench import ArchResults
+    import importlib
+
+    ArchResults = importlib.import_module(api).ArchResults  # noqa: N806
 
     from nasbench.spaces import get_space
 
@@ -68,7 +75,7 @@ def tss_archs(db: Any, indexes: tuple[int, ...] = TSS_INDEXES, shift: float = 0.
         hp2 = {}
         for hp, epochs in (("12", 12), ("200", 200)):
             ar = ArchResults(idx, arch_str)
-            for dataset in TSS_DATASETS:
+            for dataset in (TSS_DATASETS if hp == "200" else datasets_12):
                 wheel = WHEEL.get(dataset) if hp == "200" else None
                 if wheel is not None:
                     t = db.table("nb201", wheel)
@@ -89,7 +96,7 @@ def tss_archs(db: Any, indexes: tuple[int, ...] = TSS_INDEXES, shift: float = 0.
                         rng, arch_str, dataset, s, epochs, val,
                         float(row["train_time"][k]) if row else None,
                         float(row["latency"][k]) if row else None,
-                        float(row["params"][k]) if row else None, flop))
+                        float(row["params"][k]) if row else None, flop, api))
             hp2[hp] = ar.state_dict()
         out[idx] = hp2
     return meta, out
@@ -115,3 +122,50 @@ def write_single(path: Path, meta: list[str], archs: dict[int, dict[str, Any]]) 
     pickle_save({"meta_archs": meta, "arch2infos": archs,
                  "evaluated_indexes": sorted(archs)}, stem)
     return Path(stem + ".pbz2")
+
+
+SSS_INDEXES = (0, 1, 751, 32767)  # 8:8:8:8:8, 8:8:8:8:16, 8:16:32:48:64, 64:64:64:64:64
+
+
+def sss_meta() -> list[str]:
+    """The 32,768 size configurations in NATS-Bench's order, written independently of our
+    space (layer by layer, the first layer varying slowest)."""
+    chans = (8, 16, 24, 32, 40, 48, 56, 64)
+    nets = [""]
+    for _ in range(5):
+        nets = [f"{n}:{c}" if n else str(c) for n in nets for c in chans]
+    return nets
+
+
+def sss_archs(indexes: tuple[int, ...] = SSS_INDEXES, seed: int = 1
+              ) -> tuple[list[str], dict[int, dict[str, Any]]]:
+    """(meta_archs, {index: {hp: ArchResults state dict}}) of the size space."""
+    from nats_bench import ArchResults
+
+    meta = sss_meta()
+    rng = np.random.default_rng(seed)
+    out: dict[int, dict[str, Any]] = {}
+    for idx in indexes:
+        hp2 = {}
+        for hp, epochs, seeds in (("01", 1, (777,)), ("12", 12, (777, 888)),
+                                  ("90", 90, (777, 888))):
+            ar = ArchResults(idx, meta[idx])
+            for dataset in TSS_DATASETS:
+                flop = float(rng.uniform(10, 200))
+                for s in seeds:
+                    ar.update(dataset, s, _run(rng, meta[idx], dataset, s, epochs, None, None,
+                                               None, None, flop))
+            hp2[hp] = ar.state_dict()
+        out[idx] = hp2
+    return meta, out
+
+
+def write_pth(path: Path, meta: list[str], archs: dict[int, dict[str, Any]]) -> Path:
+    """NAS-Bench-201 v1.x layout: ``torch.save`` of {meta_archs, arch2infos: {index:
+    {"less": 12-epoch state dict, "full": 200-epoch state dict}}, evaluated_indexes}."""
+    import torch
+
+    infos = {i: {"less": hp2["12"], "full": hp2["200"]} for i, hp2 in archs.items()}
+    torch.save({"meta_archs": meta, "arch2infos": infos, "evaluated_indexes": set(archs),
+                "total_archs": len(meta)}, path)
+    return path

@@ -9,6 +9,7 @@ from nasbench.harness.optimizers._model import BOWL, Bananas, NeuralPredictor
 from nasbench.harness.optimizers._nsga2 import NSGA2, MORandomSearch
 from nasbench.harness.optimizers._random import RandomSearch
 from nasbench.harness.optimizers._rea import RegularizedEvolution
+from nasbench.harness.optimizers._robot import RoBoT  # noqa: F401 (registers itself)
 
 for _cls in (RandomSearch, RegularizedEvolution, LocalSearch, DifferentialEvolution,
              BOWL, NeuralPredictor, Bananas, MORandomSearch, NSGA2):

@@ -1,0 +1,119 @@
+"""The proxy recipe (conformance, coverage, propagation), proxy predictors and ``robot``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nasbench.proxies._table import proxy_lookup
+from nasbench.recipes._nb201 import NB201
+from nasbench.recipes._proxies import PROXY_FILE, ProxyRecipe
+from nasbench.spaces import get_space
+from nasbench.testing import check_recipe
+
+
+def _fake_table(path: Path, n: int = 50) -> pd.DataFrame:
+    space = get_space("nb201")
+    reps = np.unique(space.isomorphism_classes())[:n]
+    cells = [space.to_index_string(space.from_key(int(k))) for k in reps]
+    rows = []
+    for ds in ("cifar10", "cifar100"):
+        for i, c in enumerate(cells):
+            rows.append({"proxy": "synflow", "cell": c, "dataset": ds, "value": float(i + 1),
+                         "error": None, "input": "all-ones image (data-free)"})
+            if ds == "cifar10":
+                rows.append({"proxy": "naswot", "cell": c, "dataset": ds,
+                             "value": np.nan if i == 0 else -float(i), "error":
+                             "singular" if i == 0 else None,
+                             "input": "synthetic N(0,1) seed=0 batch=64"})
+    df = pd.DataFrame(rows)
+    df["space"], df["batch_size"], df["seed"], df["time_s"] = "nb201", 64, 0, 0.1
+    df["arch"] = [space.to_string(space.parse(c)) for c in df["cell"]]
+    df["fingerprint"] = json.dumps({"test": True})
+    df.to_parquet(path, index=False)
+    return df
+
+
+def test_proxy_recipe_conforms_and_propagates(tmp_path: Path) -> None:
+    df = _fake_table(tmp_path / "p.parquet")
+    recipe = ProxyRecipe(tmp_path / "p.parquet")
+    check_recipe(recipe, others=[NB201], check_sha256=True)
+    data = NB201.load(NB201.tables()[0], {})
+    recipe.augment(data)
+    assert {"synflow", "naswot"} <= set(data.values)
+    info = data.metrics["naswot"]
+    assert info.split == "none" and "computed, training-free" in info.description
+    assert "49 of 6466 isomorphism classes" in info.description and "1 failed" in info.description
+    space = get_space("nb201")
+    reps = space.isomorphism_classes()
+    full = proxy_lookup("synflow", "cifar10", df)
+    members = np.flatnonzero(reps == reps[space.key(df["cell"].iloc[3])])
+    assert len(members) > 1 and np.all(full[members] == full[members[0]])
+    view = recipe.extra_tables()["proxies"]
+    assert view["propagated"].any() and (~view["propagated"]).sum() == len(df)
+
+
+def test_recipe_without_a_file_adds_nothing(tmp_path: Path) -> None:
+    recipe = ProxyRecipe(tmp_path / "missing.parquet")
+    assert recipe.sources() == {}
+    data = NB201.load(NB201.tables()[0], {})
+    before = set(data.values)
+    recipe.augment(data)
+    assert set(data.values) == before
+
+
+needs_table = pytest.mark.skipif(not PROXY_FILE.exists(), reason="no shipped proxy table")
+
+
+@needs_table
+def test_store_query_and_sql(db) -> None:  # type: ignore[no-untyped-def]
+    t = db.table("nb201", "cifar10")
+    arch = t.space.to_string(t.space.parse("333333"))
+    got = t.query(arch, ["synflow", "naswot"])
+    assert np.isfinite(got["synflow"])
+    assert t.describe("synflow")["split"] == "none"
+    n = db.sql("SELECT count(*) FROM nb201_cifar10 WHERE synflow IS NOT NULL").iloc[0, 0]
+    assert n > 15000
+    assert db.sql("SELECT count(*) FROM proxies").iloc[0, 0] > 0
+
+
+@needs_table
+def test_zero_cost_and_xgb_zc_predictors_evaluate(db) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("xgboost")
+    from nasbench.predictors import create, evaluate
+
+    t = db.table("nb201", "cifar10")
+    res = evaluate(t, {"zc": ("zc", {"proxy": "synflow"}),
+                       "params": ("zc", {"proxy": "params"}),
+                       "xgb_zc": ("xgb", {"features": "zc", "n_estimators": 50})},
+                   train_sizes=[50], repetitions=1, metric="val_acc", test_size=500)
+    taus = res.groupby("predictor")["kendall_tau"].mean()
+    assert taus["zc"] > 0.3 and taus["params"] > 0.3 and taus["xgb_zc"] > 0.3
+    m = create("zc", "nb201", proxy="synflow").fit(t.archs()[:20], np.arange(20.0))
+    assert m.predict(t.archs()[:5]).shape == (5,)
+
+
+@needs_table
+def test_robot_runs_under_the_guard_and_is_deterministic(db) -> None:  # type: ignore[no-untyped-def]
+    from nasbench.harness import run
+
+    t = db.table("nb201", "cifar10")
+    a = run("robot", t, 30, seed=1, bo_evals=10)
+    b = run("robot", t, 30, seed=1, bo_evals=10)
+    assert len(a) == 30 and a["arch"].tolist() == b["arch"].tolist()
+    assert a["arch"].nunique() == 30  # one cell per isomorphism class, no repeats
+
+
+def test_robot_with_user_proxies(db) -> None:  # type: ignore[no-untyped-def]
+    from nasbench.harness import run
+    from nasbench.harness._index import SpaceIndex
+
+    t = db.table("nb201", "cifar10")
+    index = SpaceIndex.of(t.space)
+    scores = {"random": np.random.default_rng(0).random(len(index))}
+    out = run("robot", t, 15, seed=0, proxies=scores, bo_evals=5, n_init=2)
+    assert len(out) == 15
