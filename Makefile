@@ -11,7 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install -q -e '.[dev,torch,xgboost,ray]'
+	$(PY) -m pip install -q -e '.[dev,torch,xgboost,ray,optuna,report,configspace]'
 	touch $@
 
 setup: $(VENV)/.installed

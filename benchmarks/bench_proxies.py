@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
 import numpy as np
 
@@ -118,7 +119,9 @@ def robot_vs_rea(db: object, seeds: int, budget: int) -> None:
         t = db.table("nb201", ds)  # type: ignore[attr-defined]
         finals = {}
         spent = 0.0
-        for name, params in (("rea", {}), ("robot", {"proxy_dataset": ds})):
+        runs: tuple[tuple[str, dict[str, Any]], ...] = (("rea", {}),
+                                                        ("robot", {"proxy_dataset": ds}))
+        for name, params in runs:
             start = time.perf_counter()
             df = run_seeds(name, t, budget, list(range(seeds)), **params)
             if name == "robot":

@@ -311,8 +311,13 @@ def tau_vs_train_size(results: Any, value: str = "kendall_tau", title: str = "",
         ax.fill_between(g["train_size"], g["min"], g["max"], color=c, alpha=0.18,
                         linewidth=0)
         ax.plot(g["train_size"], g["mean"], marker="o", markersize=2.5, color=c, label=name)
-    if stats["train_size"].nunique() > 1:
+    sizes = sorted(int(n) for n in stats["train_size"].unique())
+    if len(sizes) > 1:
+        from matplotlib.ticker import NullLocator
+
         ax.set_xscale("log")
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_xticks(sizes, [f"{n:,}" for n in sizes])  # the sizes evaluated, as numbers
     ax.set_xlabel("training architectures")
     ax.set_ylabel(value.replace("_", " "))
     _ensure_ticks(ax)

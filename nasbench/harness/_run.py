@@ -60,7 +60,8 @@ def open_table(table: Any) -> Any:
 
 def run(optimizer: str | type[Optimizer] | Optimizer, table: Any, budget: float,
         seed: int | None = None, *, metric: str | None = None, unit: str = "evals",
-        n_workers: int = 1, allow_test_metric: bool = False, **params: Any) -> pd.DataFrame:
+        n_workers: int = 1, allow_test_metric: bool = False, protocol: str | None = None,
+        **params: Any) -> pd.DataFrame:
     """Run one search and return its trajectory (one row per finished evaluation).
 
     Args:
@@ -75,6 +76,10 @@ def run(optimizer: str | type[Optimizer] | Optimizer, table: Any, budget: float,
         allow_test_metric: permit a ``metric`` whose catalog split is ``"test"`` (refused
             otherwise with :class:`TestDataLeakError`); the trajectory's ``metric_split``
             column and ``df.attrs["allow_test_metric"]`` record it, and the report says so.
+        protocol: a named protocol instead of the default one: ``"nats"`` (NATS-Bench's:
+            12-epoch validation accuracy of one seed, cost = its training time plus one
+            validation epoch, ``budget`` in seconds or None for NATS-Bench's default;
+            ``nasbench.harness._nats_protocol``; needs the imported NATS-Bench columns).
         **params: hyper-parameters of the optimizer (e.g. ``population=20``).
 
     Returns:
@@ -82,19 +87,25 @@ def run(optimizer: str | type[Optimizer] | Optimizer, table: Any, budget: float,
         run settings are in ``df.attrs``.
     """
     return run_seeds(optimizer, table, budget, [resolve_seed(seed)], metric=metric, unit=unit,
-                     n_workers=n_workers, allow_test_metric=allow_test_metric, **params)
+                     n_workers=n_workers, allow_test_metric=allow_test_metric,
+                     protocol=protocol, **params)
 
 
 def run_seeds(optimizer: str | type[Optimizer] | Optimizer, table: Any, budget: float,
               seeds: Sequence[int], *, metric: str | None = None, unit: str = "evals",
               n_workers: int = 1, allow_test_metric: bool = False,
-              progress: bool | None = None, **params: Any) -> pd.DataFrame:
+              progress: bool | None = None, protocol: str | None = None,
+              **params: Any) -> pd.DataFrame:
     """:func:`run` for many seeds at once (vectorised for the built-in optimizers).
 
     Each seed's rows are identical to ``run(..., seed=s)``. Returns all seeds' rows, seed-major.
     ``progress``: a bar with ETA over evaluation steps (default: on a terminal or in a
     notebook, for runs longer than half a second; ``False`` silences it).
     """
+    if protocol is not None:  # a named protocol: the table as it sees it, and its budget
+        from nasbench.harness._nats_protocol import apply_protocol
+
+        table, budget, unit, metric = apply_protocol(protocol, table, budget, metric)
     table, seeds, metric, oracle, batch, name, tab = prepare_run(
         optimizer, table, budget, seeds, metric=metric, unit=unit, n_workers=n_workers,
         allow_test_metric=allow_test_metric, **params)
@@ -121,7 +132,10 @@ def run_seeds(optimizer: str | type[Optimizer] | Optimizer, table: Any, budget: 
             "space_median": oracle.space_median, "baseline": oracle.baseline,
             "baseline_value": oracle.baseline_value, "params": dict(params),
             "wall_seconds": time.perf_counter() - t0}
-    return build_frame(rec, oracle, seeds, meta)
+    frame = build_frame(rec, oracle, seeds, meta)
+    if protocol is not None:
+        frame.attrs["protocol"] = protocol
+    return frame
 
 
 def prepare_run(optimizer: str | type[Optimizer] | Optimizer, table: Any, budget: float,

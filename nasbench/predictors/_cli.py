@@ -61,7 +61,9 @@ def add_parser(subparsers: Any, parents: tuple[argparse.ArgumentParser, ...] = (
                    help="metric for the table and plot (kendall_tau_class: each test "
                         "isomorphism class counted once)")
     e.add_argument("--out", default=None, help="write all rows to this Parquet file")
-    e.add_argument("--plot", default=None, help="write an SVG plot to this path")
+    e.add_argument("--plot", default=None,
+                   help="write a plot to this path: .svg (hand-drawn, no dependency) or "
+                        ".png / .pdf (matplotlib, 300 dpi, one-column size)")
     e.add_argument("--quiet", action="store_true",
                    help="no progress bar (shown only on a terminal anyway)")
 
@@ -167,11 +169,18 @@ def _evaluate(db: Any, args: argparse.Namespace) -> None:
         with atomic_path(args.out) as tmp:
             results.to_parquet(tmp, index=False)
     if args.plot:
-        from nasbench.predictors._plot import plot_svg
+        title = (f"{table.space_name}/{table.dataset} {results['metric'].iloc[0]}: "
+                 f"{args.value} ({args.split} split)")
+        plot = Path(args.plot)
+        if plot.suffix.lower() in (".png", ".pdf"):  # paper figure (pip install matplotlib)
+            from nasbench.harness import _plots
 
-        plot_svg(results, Path(args.plot), args.value,
-                 title=f"{table.space_name}/{table.dataset} {results['metric'].iloc[0]}: "
-                       f"{args.value} ({args.split} split)")
+            fig = _plots.tau_vs_train_size(results, args.value, title)
+            _plots.save(fig, plot.with_suffix(""), formats=[plot.suffix.lower()[1:]])
+        else:
+            from nasbench.predictors._plot import plot_svg
+
+            plot_svg(results, plot, args.value, title=title)
     summary = summarize(results, args.value).reset_index()
     summary.columns = [str(c) for c in summary.columns]
     fmt = getattr(args, "format", "table")

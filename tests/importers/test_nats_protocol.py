@@ -81,3 +81,19 @@ def test_without_imported_data_it_says_which_file(db) -> None:
         nats_view(db.table("nb201", "cifar10"))
     with pytest.raises(ProtocolError, match="applies to the NATS-Bench tables"):
         nats_view(db.table("fcnet", "naval_propulsion"))
+
+
+def test_run_takes_protocol_nats(toy_home) -> None:
+    from nasbench.harness import run
+
+    t = toy_home.table("nb201", "cifar10")
+    a = run("rea", t, 5_000.0, seed=1, protocol="nats")
+    b = run_nats("rea", t, seed=1, budget=5_000.0)
+    assert a.attrs["protocol"] == "nats" and a.attrs["unit"] == "seconds"
+    assert list(a["arch"]) == list(b["arch"]) and len(a) > 10
+    default = run("rs", t, None, seed=2, protocol="nats")  # type: ignore[arg-type]
+    assert default.attrs["budget"] == 20_000.0
+    with pytest.raises(ProtocolError, match="Unknown protocol 'natz'"):
+        run("rs", t, 100.0, seed=0, protocol="natz")
+    with pytest.raises(ProtocolError, match="cannot be combined"):
+        run("rs", t, 100.0, seed=0, protocol="nats", metric="test_acc")

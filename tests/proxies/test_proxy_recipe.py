@@ -70,6 +70,15 @@ needs_table = pytest.mark.skipif(not PROXY_FILE.exists(), reason="no shipped pro
 
 
 @needs_table
+def test_shipped_table_conforms() -> None:
+    check_recipe(ProxyRecipe(), others=[NB201], check_sha256=True)
+    rows = ProxyRecipe().rows()
+    assert set(rows["dataset"]) <= {"cifar10", "cifar100", "imagenet16-120"}
+    c10 = rows[(rows["dataset"] == "cifar10") & (rows["proxy"] == "synflow")]
+    assert len(c10) == 6466 and c10["value"].notna().all()
+
+
+@needs_table
 def test_store_query_and_sql(db) -> None:  # type: ignore[no-untyped-def]
     t = db.table("nb201", "cifar10")
     arch = t.space.to_string(t.space.parse("333333"))
