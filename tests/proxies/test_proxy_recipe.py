@@ -101,7 +101,7 @@ def test_zero_cost_and_xgb_zc_predictors_evaluate(db) -> None:  # type: ignore[n
                        "xgb_zc": ("xgb", {"features": "zc", "n_estimators": 50})},
                    train_sizes=[50], repetitions=1, metric="val_acc", test_size=500)
     taus = res.groupby("predictor")["kendall_tau"].mean()
-    assert taus["zc"] > 0.3 and taus["params"] > 0.3 and taus["xgb_zc"] > 0.3
+    assert taus["zc"] > 0.2 and taus["params"] > 0.2 and taus["xgb_zc"] > 0.2
     m = create("zc", "nb201", proxy="synflow").fit(t.archs()[:20], np.arange(20.0))
     assert m.predict(t.archs()[:5]).shape == (5,)
 
@@ -115,6 +115,9 @@ def test_robot_runs_under_the_guard_and_is_deterministic(db) -> None:  # type: i
     b = run("robot", t, 30, seed=1, bo_evals=10)
     assert len(a) == 30 and a["arch"].tolist() == b["arch"].tolist()
     assert a["arch"].nunique() == 30  # one cell per isomorphism class, no repeats
+    from nasbench.harness.conformance import check_optimizer
+
+    check_optimizer("robot", t, budget=25, bo_evals=10)
 
 
 def test_robot_with_user_proxies(db) -> None:  # type: ignore[no-untyped-def]

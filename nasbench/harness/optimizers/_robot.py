@@ -98,6 +98,10 @@ class RoBoT(Optimizer):
         bo_evals: evaluations spent on weight search before the greedy phase.
         n_init: random weight vectors before the GP takes over.
         candidates: random weight vectors scored by the acquisition per BO step.
+        max_free: weight vectors tried per ask whose top arch was already evaluated
+            (recorded for free) before the best unevaluated arch under the last one is
+            asked.
+        max_gp_points: at most this many (weights, value) pairs enter the GP.
     """
 
     name = "robot"
@@ -105,12 +109,14 @@ class RoBoT(Optimizer):
     def __init__(self, space: Any, *, seed: int | None = None, direction: str = "max",
                  proxies: Sequence[str] | Mapping[str, Any] = DEFAULT_PROXIES,
                  proxy_dataset: str = "cifar10", bo_evals: int = 20, n_init: int = 5,
-                 candidates: int = 256) -> None:
+                 candidates: int = 256, max_free: int = 8,
+                 max_gp_points: int = 100) -> None:
         super().__init__(space, seed=seed, direction=direction)
         if bo_evals < 1 or n_init < 1 or candidates < 1:
             raise ValueError("bo_evals, n_init and candidates of robot must be >= 1; got "
                              f"{bo_evals}, {n_init}, {candidates}.")
         self.bo_evals, self.n_init, self.candidates = int(bo_evals), int(n_init), int(candidates)
+        self.max_free, self.max_gp_points = max(1, int(max_free)), max(2, int(max_gp_points))
         index = SpaceIndex.of(space)
         self._index = index
         if isinstance(proxies, Mapping):
@@ -191,22 +197,23 @@ class RoBoT(Optimizer):
             g = int(np.nanargmax(self._value)) if not np.isnan(self._value).all() else 0
             return self._index.archs[int(self._group_pos[g])]
         if n_asked < self.bo_evals:
-            cands = self._random_w(self.candidates)
-            for i in range(len(cands)):
+            w = self._random_w(1)[0]
+            for _ in range(self.max_free):
                 if len(self._w_obs) < self.n_init or len(set(self._y_obs)) < 2:
-                    w = cands[i]
+                    w = self._random_w(1)[0]
                 else:
-                    w = self._gp_pick(cands[i:])
+                    w = self._gp_pick(self._random_w(self.candidates))
                 g = self._top_group(w, unseen=False)
-                if self._evaluated[g]:  # free: its value is known
-                    self._w_obs.append(w)
-                    self._y_obs.append(float(self._value[g]))
+                if self._evaluated[g]:  # free: its value is known, no evaluation spent
+                    if len(self._w_obs) < self.max_gp_points:
+                        self._w_obs.append(w)
+                        self._y_obs.append(float(self._value[g]))
                     continue
                 if g in self._pending:
                     continue
                 self._pending[g] = w
                 return self._index.archs[int(self._group_pos[g])]
-            w = cands[-1]
+            # every try pointed at an evaluated arch: the best unevaluated one under w
         else:
             if self._best_w is None:
                 best = int(np.argmax(self._y_obs)) if self._y_obs else 0
