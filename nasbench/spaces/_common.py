@@ -117,3 +117,17 @@ def index_rows(x: Any, width: int) -> np.ndarray | None:
     if arr.ndim != 2 or arr.shape[1] != width or arr.dtype.kind not in "iu":
         return None
     return arr.astype(np.int64, copy=False)
+
+
+def key_restriction(space: Any, keys: Sequence[int]) -> tuple[frozenset[int], list[int], str]:
+    """A space restricted to ``keys`` (an imported file's archs): ``(members, sorted keys,
+    repr)``. Every key must be a key of ``space`` (``space.from_key`` raises otherwise); the
+    repr names the key set by a digest, so equal restrictions compare equal as text."""
+    import hashlib
+
+    ks = sorted({int(k) for k in keys})
+    for k in ks:
+        space.from_key(k)
+    digest = hashlib.sha256(np.asarray(ks, dtype="<i8").tobytes()).hexdigest()[:12]
+    text = f"{type(space).__name__}(name={space.name!r}, n={len(ks)}, keys={digest})"
+    return frozenset(ks), ks, text

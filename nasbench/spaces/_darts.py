@@ -35,7 +35,6 @@ table of an import) enumerates, samples and walks only those.
 from __future__ import annotations
 
 import ast
-import hashlib
 import itertools
 import re
 from collections.abc import Mapping, Sequence
@@ -45,7 +44,7 @@ import numpy as np
 
 from nasbench.errors import InvalidArchitectureError, unknown_choice_message
 from nasbench.spaces._base import SearchSpace
-from nasbench.spaces._common import is_int_like, not_parseable, short
+from nasbench.spaces._common import is_int_like, key_restriction, not_parseable, short
 
 OPS: tuple[str, ...] = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3",
                         "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
@@ -200,13 +199,7 @@ class DartsSpace(SearchSpace):
     def __init__(self, keys: Sequence[int] | None = None) -> None:
         self._members: frozenset[int] | None = None
         if keys is not None:
-            ks = sorted({int(k) for k in keys})
-            for k in ks:
-                self.from_key(k)
-            self._members = frozenset(ks)
-            self._keys_sorted = ks
-            digest = hashlib.sha256(np.asarray(ks, dtype="<i8").tobytes()).hexdigest()[:12]
-            self._repr = f"DartsSpace(name='darts', n={len(ks)}, keys={digest})"
+            self._members, self._keys_sorted, self._repr = key_restriction(self, keys)
 
     def __repr__(self) -> str:
         return self.__dict__.get("_repr") or super().__repr__()

@@ -72,7 +72,7 @@ import numpy as np
 
 from nasbench.errors import InvalidArchitectureError, unknown_choice_message
 from nasbench.spaces._base import SearchSpace
-from nasbench.spaces._common import is_int_like, not_parseable, short
+from nasbench.spaces._common import is_int_like, key_restriction, not_parseable, short
 
 INPUT = "input"
 OUTPUT = "output"
@@ -354,14 +354,8 @@ class NB101Space(SearchSpace):
                 full space's.
         """
         self._members: frozenset[int] | None = None
-        if keys is not None:
-            ks = sorted({int(k) for k in keys})
-            for k in ks:
-                self.from_key(k)  # raises on a key that is not a cell's
-            self._members = frozenset(ks)
-            self._keys_sorted = ks
-            digest = hashlib.sha256(np.asarray(ks, dtype="<i8").tobytes()).hexdigest()[:12]
-            self._repr = f"NB101Space(name='nb101', n={len(ks)}, keys={digest})"
+        if keys is not None:  # raises on a key that is not a cell's
+            self._members, self._keys_sorted, self._repr = key_restriction(self, keys)
 
     def __repr__(self) -> str:
         return self.__dict__.get("_repr") or super().__repr__()

@@ -21,7 +21,6 @@ inserted or one deleted (staying in the space). Sampling: uniform over :meth:`en
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from collections.abc import Sequence
 from typing import Any
@@ -30,7 +29,7 @@ import numpy as np
 
 from nasbench.errors import InvalidArchitectureError
 from nasbench.spaces._base import SearchSpace
-from nasbench.spaces._common import is_int_like, short
+from nasbench.spaces._common import is_int_like, key_restriction, short
 
 MICRO_OPS = ("none", "skip_connect", "conv1x1", "conv3x3")
 MICRO_PREFIX = "64-41414-"
@@ -45,12 +44,7 @@ class _Restricted(SearchSpace):
     def _restrict(self, keys: Sequence[int] | None) -> None:
         if keys is None:
             return
-        ks = sorted({int(k) for k in keys})
-        for k in ks:
-            self.from_key(k)
-        self._members = frozenset(ks)
-        digest = hashlib.sha256(np.asarray(ks, dtype="<i8").tobytes()).hexdigest()[:12]
-        self._repr = f"{type(self).__name__}(name={self.name!r}, n={len(ks)}, keys={digest})"
+        self._members, _, self._repr = key_restriction(self, keys)
 
     def __repr__(self) -> str:
         return self.__dict__.get("_repr") or super().__repr__()
