@@ -83,8 +83,8 @@ def import_benchmark(
         "mismatches": {...}}``; ``mismatches`` counts, per joined column, the values that
         differ from the table the import joined (0 everywhere when the sources agree).
     """
-    from nasbench.store import build as run_build
     from nasbench.store import default_home, open
+    from nasbench.store._build import build as run_build
 
     say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
     importer = get_importer(source)

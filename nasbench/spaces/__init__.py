@@ -16,20 +16,17 @@ Spaces: ``nb201`` (:class:`NB201Space`), ``nbgraph`` (:class:`NBGraphSpace`; arc
 
 from __future__ import annotations
 
-from typing import Literal, overload
+import importlib
+from typing import Any, Literal, overload
 
 from nasbench.errors import UnknownSpaceError, unknown_choice_message
 from nasbench.spaces._analognas import from_analognas, load_analognas, to_analognas
 from nasbench.spaces._base import Arch, SearchSpace
-from nasbench.spaces._darts import DartsArch, DartsSpace
 from nasbench.spaces._datasets import canonical_dataset
 from nasbench.spaces._encodings import Encoding, convert
 from nasbench.spaces._fcnet import FCNetSpace
-from nasbench.spaces._nats_sss import NatsSssSpace
-from nasbench.spaces._nb101 import NB101Arch, NB101Space
 from nasbench.spaces._nb201 import NB201Space
 from nasbench.spaces._nbgraph import PROTEINS_OPS, NBGraphArch, NBGraphSpace
-from nasbench.spaces._transnas import TransNASMacroSpace, TransNASMicroSpace
 
 __all__ = [
     "SPACES",
@@ -56,17 +53,52 @@ __all__ = [
     "to_analognas",
 ]
 
-#: Registry: space name -> class (constructed with no arguments by :func:`get_space`).
-SPACES: dict[str, type[SearchSpace]] = {
-    "nb201": NB201Space,
-    "nbgraph": NBGraphSpace,
-    "fcnet": FCNetSpace,
-    "nats_sss": NatsSssSpace,
-    "nb101": NB101Space,
-    "darts": DartsSpace,
-    "transnas_micro": TransNASMicroSpace,
-    "transnas_macro": TransNASMacroSpace,
+#: Spaces of imported benchmarks: name -> (module, class), imported on first use so that
+#: ``import nasbench`` and a cold start on the wheel's tables do not pay for them.
+_LAZY = {
+    "nats_sss": ("nasbench.spaces._nats_sss", "NatsSssSpace"),
+    "nb101": ("nasbench.spaces._nb101", "NB101Space"),
+    "darts": ("nasbench.spaces._darts", "DartsSpace"),
+    "transnas_micro": ("nasbench.spaces._transnas", "TransNASMicroSpace"),
+    "transnas_macro": ("nasbench.spaces._transnas", "TransNASMacroSpace"),
 }
+_LAZY_NAMES = {"DartsArch": "nasbench.spaces._darts", "DartsSpace": "nasbench.spaces._darts",
+               "NatsSssSpace": "nasbench.spaces._nats_sss",
+               "NB101Arch": "nasbench.spaces._nb101", "NB101Space": "nasbench.spaces._nb101",
+               "TransNASMacroSpace": "nasbench.spaces._transnas",
+               "TransNASMicroSpace": "nasbench.spaces._transnas"}
+
+
+class _Registry(dict):  # type: ignore[type-arg]
+    """``name -> space class``; the imported benchmarks' classes load on first lookup."""
+
+    def __missing__(self, name: str) -> type[SearchSpace]:
+        if name not in _LAZY:
+            raise KeyError(name)
+        module, cls = _LAZY[name]
+        value: type[SearchSpace] = getattr(importlib.import_module(module), cls)
+        self[name] = value
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or name in _LAZY
+
+    def __iter__(self) -> Any:
+        return iter([*dict.keys(self), *(n for n in _LAZY if not dict.__contains__(self, n))])
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+
+#: Registry: space name -> class (constructed with no arguments by :func:`get_space`).
+SPACES: dict[str, type[SearchSpace]] = _Registry(
+    {"nb201": NB201Space, "nbgraph": NBGraphSpace, "fcnet": FCNetSpace})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+    raise AttributeError(f"module 'nasbench.spaces' has no attribute {name!r}")
 _instances: dict[str, SearchSpace] = {}
 
 

@@ -5,8 +5,9 @@ Contract:
 * One builder at a time per store home: :func:`build_lock` is an exclusive
   :class:`filelock.FileLock` on ``<home>/.build.lock`` (works on every OS).
 * Every open :class:`~nasbench.Store` holds a :class:`BuildRef`: an exclusively locked file
-  ``<home>/refs/<build_id>.<pid>.<token>.ref``. The OS drops the lock when the process exits,
-  however it exits, so a ref whose lock can be taken is stale.
+  ``<home>/refs/<build_id>.<pid>.<token>.ref`` (``flock`` on POSIX, filelock elsewhere).
+  The OS drops the lock when the process exits, however it exits, so a ref whose lock can
+  be taken is stale.
 * :func:`collect_garbage` (run by the builder, under the build lock) deletes only builds that
   are neither current, previous, nor referenced by a live ref, plus abandoned ``.partial``
   folders and stray temporary files. No build any open store uses is ever deleted.
@@ -21,8 +22,7 @@ import shutil
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import filelock
+from typing import Any
 
 from nasbench.store._atomic import TMP_SUFFIX
 
@@ -32,6 +32,8 @@ PARTIAL = ".partial"
 @contextlib.contextmanager
 def build_lock(root: Path, say: Callable[[str], None]) -> Iterator[None]:
     """Hold the store's exclusive build lock; say so once if another builder holds it."""
+    import filelock
+
     lock = filelock.FileLock(str(root / ".build.lock"))
     try:
         lock.acquire(timeout=1.0)
@@ -52,8 +54,9 @@ class BuildRef:
         refs.mkdir(parents=True, exist_ok=True)
         self.build_id = build_id
         self.path = refs / f"{build_id}.{os.getpid()}.{secrets.token_hex(6)}.ref"
-        lock = filelock.FileLock(str(self.path), thread_local=False)
-        lock.acquire(timeout=0)
+        lock = _try_lock(self.path)
+        if lock is None:  # pragma: no cover - a fresh random name is never locked
+            raise OSError(f"Cannot lock the new store reference {self.path}.")
         self._finalizer = weakref.finalize(self, _release, lock, self.path)
 
     def release(self) -> None:
@@ -61,8 +64,45 @@ class BuildRef:
         self._finalizer()
 
 
-def _release(lock: filelock.BaseFileLock, path: Path) -> None:
-    lock.release()
+def _try_lock(path: Path) -> Any:
+    """An exclusive, non-blocking lock on ``path`` (created if missing), or ``None`` if a
+    live process holds it. ``flock`` where the OS has it (readers skip importing filelock,
+    a quarter of a cold start), :mod:`filelock` elsewhere; both release on process exit."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        import filelock
+
+        lock = filelock.FileLock(str(path), thread_local=False)
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            return None
+        return lock
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _unlock(lock: Any) -> None:
+    if isinstance(lock, int):
+        import fcntl
+
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        os.close(lock)
+    else:  # pragma: no cover - Windows
+        lock.release()
+
+
+def _release(lock: Any, path: Path) -> None:
+    _unlock(lock)
     with contextlib.suppress(OSError):
         path.unlink()
 
@@ -75,18 +115,17 @@ def live_refs(root: Path) -> set[str]:
         return live
     for ref in refs.glob("*.ref"):
         build_id = ref.name.split(".", 1)[0]
-        probe = filelock.FileLock(str(ref), thread_local=False)
         try:
-            probe.acquire(timeout=0)
-        except filelock.Timeout:
-            live.add(build_id)
-            continue
+            probe = _try_lock(ref)
         except OSError:  # unreadable ref: keep its build, to be safe
             live.add(build_id)
             continue
-        probe.release()
+        if probe is None:
+            live.add(build_id)
+            continue
         with contextlib.suppress(OSError):
             ref.unlink()
+        _unlock(probe)
     return live
 
 
