@@ -10,6 +10,7 @@ needs them, and torch / xgboost only by the predictor and hardware subpackages.
 
 from __future__ import annotations
 
+from nasbench._optional import lazy_attributes
 from nasbench.errors import (
     InvalidArchitectureError,
     NasbenchError,
@@ -24,17 +25,10 @@ from nasbench.store import Store, Table, default_home, open
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> object:
-    """``convert``, ``canonical_dataset`` and ``import_benchmark``, imported on first use."""
-    if name in ("convert", "canonical_dataset"):
-        import nasbench.spaces
-
-        return getattr(nasbench.spaces, name)
-    if name == "import_benchmark":
-        from nasbench.importers import import_benchmark
-
-        return import_benchmark
-    raise AttributeError(f"module 'nasbench' has no attribute {name!r}")
+# ``convert``, ``canonical_dataset`` and ``import_benchmark``, imported on first use
+__getattr__ = lazy_attributes(__name__, {"convert": "nasbench.spaces",
+                                         "canonical_dataset": "nasbench.spaces",
+                                         "import_benchmark": "nasbench.importers"})
 
 
 __all__ = [

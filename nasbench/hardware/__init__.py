@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nasbench._optional import lazy_attributes
 from nasbench.hardware._cost import Layer, NetworkCost, cost_table, network_cost, network_layers
 from nasbench.hardware._energy import ENERGY_PJ, estimate_energy, estimate_energy_table
 from nasbench.hardware._hwnasbench import read_hwnasbench
@@ -52,12 +53,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'nasbench.hardware' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 def read_hardware_tables(folder: Any = None, *, propagated: bool = True) -> Any:

@@ -252,9 +252,16 @@ def open_layout(path: Path, progress: Callable[[str], None]
         progress(f"{path}: {len(files)} architecture files")
         return _meta(meta, path), sorted(files), lambda i: load_pickle(files[i])
     progress(f"reading {path} (one file: it is loaded whole) ...")
-    raw = load_pickle(path)
+    meta, indexes, infos = single_file_layout(load_pickle(path), path, "NATS-Bench")
+    return meta, indexes, lambda i: infos[i]
+
+
+def single_file_layout(raw: Any, path: Path, kind: str
+                       ) -> tuple[list[str], list[int], dict[Any, Any]]:
+    """``(meta_archs, evaluated indexes, arch2infos)`` of a whole-file benchmark dict (the
+    NATS-Bench single file and the NAS-Bench-201 ``.pth`` share this layout)."""
     if not isinstance(raw, dict) or not {"meta_archs", "arch2infos"} <= set(raw):
-        raise ImportError_(f"{path} is not a NATS-Bench file: it lacks 'meta_archs' / "
+        raise ImportError_(f"{path} is not a {kind} file: it lacks 'meta_archs' / "
                            "'arch2infos'.")
     infos = raw["arch2infos"]
     if not isinstance(infos, dict):
@@ -264,7 +271,7 @@ def open_layout(path: Path, progress: Callable[[str], None]
     missing = [i for i in indexes if i not in infos]
     if missing:
         raise ImportError_(f"{path}: evaluated index {missing[0]} has no entry in arch2infos.")
-    return _meta(raw, path), indexes, lambda i: infos[i]
+    return _meta(raw, path), indexes, infos
 
 
 def _meta(raw: dict[str, Any], where: Path) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from nasbench.importers import register
 from nasbench.importers._base import Importer, ImportError_, ImportWriter
-from nasbench.importers._nats_common import convert_layout
+from nasbench.importers._nats_common import convert_layout, single_file_layout
 from nasbench.importers._nats_tss import PLANS, _nb201_keys, check_tss_order
 
 #: NAS-Bench-201's schedule names -> NATS-Bench's.
@@ -65,19 +65,7 @@ class NB201Pth(Importer):
         if path.is_dir():
             raise ImportError_(f"{path} is a folder; nb201-pth reads one .pth file.")
         progress(f"reading {path} with torch.load(weights_only=True) (loaded whole) ...")
-        raw = load_pth(path)
-        if not isinstance(raw, dict) or not {"meta_archs", "arch2infos"} <= set(raw):
-            raise ImportError_(f"{path} is not a NAS-Bench-201 file: it lacks 'meta_archs' / "
-                               "'arch2infos'.")
-        meta = raw["meta_archs"]
-        infos = raw["arch2infos"]
-        if not isinstance(meta, (list, tuple)) or not isinstance(infos, dict):
-            raise ImportError_(f"{path}: 'meta_archs' must be a list and 'arch2infos' a dict.")
-        evaluated = raw.get("evaluated_indexes", infos.keys())
-        indexes = sorted(int(i) for i in evaluated)
-        missing = [i for i in indexes if i not in infos]
-        if missing:
-            raise ImportError_(f"{path}: evaluated index {missing[0]} has no arch2infos entry.")
+        meta, indexes, infos = single_file_layout(load_pth(path), path, "NAS-Bench-201")
 
         def load(i: int) -> dict[str, Any]:
             entry = infos[i]
@@ -87,7 +75,7 @@ class NB201Pth(Importer):
 
         convert_layout(path, writer, progress, source=self.name, space_name="nb201",
                        keys_of=_nb201_keys, main_hp="200", plans=PLANS,
-                       check_meta=check_tss_order, opened=(list(meta), indexes, load))
+                       check_meta=check_tss_order, opened=(meta, indexes, load))
 
 
 register(NB201Pth())

@@ -12,8 +12,7 @@ Proxies: ``synflow``, ``naswot``, ``jacob_cov``, ``snip``, ``grad_norm``, ``gras
 
 from __future__ import annotations
 
-from typing import Any
-
+from nasbench._optional import lazy_attributes
 from nasbench.proxies._meta import (
     DATA_FREE,
     INFO,
@@ -43,9 +42,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'nasbench.proxies' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)

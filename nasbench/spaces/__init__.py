@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, Literal, overload
 
+from nasbench._optional import lazy_attributes
 from nasbench.errors import UnknownSpaceError, unknown_choice_message
 from nasbench.spaces._analognas import from_analognas, load_analognas, to_analognas
 from nasbench.spaces._base import Arch, SearchSpace
@@ -95,10 +96,7 @@ SPACES: dict[str, type[SearchSpace]] = _Registry(
     {"nb201": NB201Space, "nbgraph": NBGraphSpace, "fcnet": FCNetSpace})
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY_NAMES:
-        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
-    raise AttributeError(f"module 'nasbench.spaces' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY_NAMES)
 _instances: dict[str, SearchSpace] = {}
 
 

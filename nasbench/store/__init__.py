@@ -14,8 +14,7 @@ Modules (each opens with its contract):
 
 from __future__ import annotations
 
-from typing import Any
-
+from nasbench._optional import lazy_attributes
 from nasbench.store._atomic import atomic_path, atomic_write
 from nasbench.store._catalog import SCHEMA_VERSION, default_home
 from nasbench.store._metrics import BASELINES, SPLITS, MetricInfo
@@ -26,11 +25,6 @@ __all__ = ["BASELINES", "SCHEMA_VERSION", "SPLITS", "MetricInfo", "Store", "Surr
            "Table", "atomic_path", "atomic_write", "build", "default_home", "open",
            "write_table"]
 
-
-def __getattr__(name: str) -> Any:
-    """``build`` and ``write_table`` load the recipes on first use (not at import)."""
-    if name in ("build", "write_table"):
-        from nasbench.store import _build
-
-        return getattr(_build, name)
-    raise AttributeError(f"module 'nasbench.store' has no attribute {name!r}")
+# ``build`` and ``write_table`` load the recipes on first use, not at import
+__getattr__ = lazy_attributes(__name__, dict.fromkeys(("build", "write_table"),
+                                                      "nasbench.store._build"))
