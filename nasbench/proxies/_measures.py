@@ -125,9 +125,19 @@ def _forward_codes(model: Any, batch: ProxyBatch, want: tuple[str, ...]) -> dict
     nn = torch.nn
     net = _copy(model)
     net.train()
-    codes: list[Any] = []
-    hooks = [m.register_forward_hook(lambda _m, _i, o: codes.append((o > 0).flatten(1)))
-             for m in net.modules() if isinstance(m, nn.ReLU)]
+    # K = sum over ReLU units of [c_i == c_j] is accumulated hook by hook (c c^T plus
+    # (1-c)(1-c)^T = n - r_i - r_j + c c^T), never holding the codes of the whole net: the
+    # float32 products of 0/1 codes are exact integers (each layer has < 2**24 units).
+    kernel: list[Any] = []
+
+    def code(_m: Any, _i: Any, o: Any) -> None:
+        c = (o.detach() > 0).flatten(1).to(torch.float32)
+        same = c @ c.T
+        r = torch.diagonal(same)
+        part = (2.0 * same - r[:, None] - r[None, :] + c.shape[1]).to(torch.float64)
+        kernel.append(part if not kernel else kernel.pop() + part)
+
+    hooks = [m.register_forward_hook(code) for m in net.modules() if isinstance(m, nn.ReLU)]
     x = batch.x.clone().requires_grad_("jacob_cov" in want)
     try:
         with torch.set_grad_enabled("jacob_cov" in want):
@@ -137,10 +147,9 @@ def _forward_codes(model: Any, batch: ProxyBatch, want: tuple[str, ...]) -> dict
             h.remove()
     result: dict[str, float] = {}
     if "naswot" in want:
-        if not codes:
+        if not kernel:
             raise ProxyError("naswot needs nn.ReLU modules in the network; found none.")
-        c = torch.cat(codes, dim=1).to(torch.float64)
-        k = c @ c.T + (1 - c) @ (1 - c).T
+        k = kernel[0]
         sign, logdet = torch.linalg.slogdet(k)
         if float(sign) <= 0:
             raise ProxyError("naswot: the kernel of ReLU codes is singular (two images have "

@@ -20,7 +20,13 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
@@ -95,6 +101,7 @@ def compute_table(
     threads: int = 1,
     chunk_size: int = 50,
     time_limit: float | None = None,
+    workers: int = 1,
     log: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Score NB201 class representatives with ``proxies`` on the seeded Gaussian batch.
@@ -110,6 +117,9 @@ def compute_table(
         allow_synthetic_labels: needed for the label proxies (random labels; see
             :func:`~nasbench.proxies.compute_proxies`).
         time_limit: stop starting new chunks after this many seconds (resume later).
+        workers: chunks scored at once, each in its own process of ``threads`` torch
+            threads (recorded as ``parallel_jobs`` in the fingerprint: timings measured with
+            other workers on the machine are not the timings of a quiet one).
 
     Returns:
         Every row computed so far (:func:`read_table_checkpoint`).
@@ -133,34 +143,49 @@ def compute_table(
     out = Path(out)
     _check_manifest(out, {"space": "nb201", "settings": settings, "plan": cells,
                           "fingerprint": {**device_fingerprint("cpu", threads),
-                                          "parallel_jobs": 1}})
+                                          "parallel_jobs": int(workers)}})
+    if workers < 1:
+        raise ProxyError(f"workers must be at least 1; got {workers}.")
     chunks = [cells[i:i + chunk_size] for i in range(0, len(cells), chunk_size)]
     todo = [(i, c) for i, c in enumerate(chunks) if not (out / f"chunk_{i:05d}.parquet").exists()]
     before = len(cells) - sum(len(c) for _, c in todo)
     start, done = time.perf_counter(), 0
     attempts = {i: 0 for i, _ in todo}
-    while todo:
-        i, chunk = todo.pop(0)
-        if time_limit is not None and time.perf_counter() - start > time_limit:
-            write(f"[proxies] time limit reached; resume with the same out {out}")
-            break
-        rows = _run_chunk(chunk, settings)
-        if rows is None:
-            attempts[i] += 1
-            if attempts[i] < 3:
-                todo.append((i, chunk))  # retried after the others
-            write(f"[proxies] worker died on chunk {i} (try {attempts[i]} of 3); not written")
-            continue
-        import pandas as pd
+    import pandas as pd
 
-        path = out / f"chunk_{i:05d}.parquet"
-        pd.DataFrame(rows).astype({"value": "float64", "time_s": "float64"}).to_parquet(
-            path.with_suffix(".tmp"), index=False)
-        path.with_suffix(".tmp").replace(path)
-        done += len(chunk)
-        elapsed = time.perf_counter() - start
-        write(f"[proxies] {before + done}/{len(cells)} cells, {elapsed:.0f}s elapsed, "
-              f"ETA {_eta(done, len(cells) - before, elapsed)}")
+    # Threads only wait: each chunk runs in its own spawned process (_run_chunk).
+    with ThreadPoolExecutor(max_workers=int(workers)) as pool:
+        running: dict[Future[Any], tuple[int, list[str]]] = {}
+        stopped = False
+        while todo or running:
+            while todo and len(running) < workers and not stopped:
+                if time_limit is not None and time.perf_counter() - start > time_limit:
+                    write(f"[proxies] time limit reached; resume with the same out {out}")
+                    stopped = True
+                    break
+                i, chunk = todo.pop(0)
+                running[pool.submit(_run_chunk, chunk, settings)] = (i, chunk)
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                i, chunk = running.pop(fut)
+                rows = fut.result()
+                if rows is None:
+                    attempts[i] += 1
+                    if attempts[i] < 3:
+                        todo.append((i, chunk))  # retried after the others
+                    write(f"[proxies] worker died on chunk {i} (try {attempts[i]} of 3); "
+                          "not written")
+                    continue
+                path = out / f"chunk_{i:05d}.parquet"
+                pd.DataFrame(rows).astype({"value": "float64", "time_s": "float64"}).to_parquet(
+                    path.with_suffix(".tmp"), index=False)
+                path.with_suffix(".tmp").replace(path)
+                done += len(chunk)
+                elapsed = time.perf_counter() - start
+                write(f"[proxies] {before + done}/{len(cells)} cells, {elapsed:.0f}s elapsed, "
+                      f"ETA {_eta(done, len(cells) - before, elapsed)}")
     return read_table_checkpoint(out)
 
 

@@ -320,14 +320,14 @@ class Table:
         rows = self.rows(archs, encoding)
         cols = self._metric_cols(metrics)
         names = [self.metrics[c] for c in cols]
-        data: dict[str, Any] = {"arch": self._arch_column().take(rows)}
+        seeds_col = None
         if seed == "mean":
             block = self._means()[np.asarray(cols)][:, rows]
         else:
             if seed == "sample":
                 gen = _generator(rng, "query_many")
                 seeds = (gen.random(len(rows)) * self.n_seeds[rows]).astype(np.intp)
-                data["seed"] = seeds
+                seeds_col = seeds
             else:
                 seeds = np.full(len(rows), self._check_seed_index(seed))
                 missing = self.n_seeds[rows] <= seeds
@@ -335,9 +335,14 @@ class Table:
                     raise NasbenchError(f"Seed {seed} is missing for {int(missing.sum())} of "
                                         f"the architectures; use seed='mean' or 'sample'.")
             block = self._values[np.asarray(cols)[:, None], rows[None, :], seeds[None, :]]
-        for name, col in zip(names, block, strict=False):
-            data[name] = col
-        return pd.DataFrame(data)
+        # One float block, then the arch (and seed) columns in front; labels built as an
+        # Index up front (see _labels), so no step infers them from str keys.
+        df = pd.DataFrame(np.asarray(block, dtype=np.float64).T, columns=_labels(names),
+                          copy=False)
+        if seeds_col is not None:
+            df.insert(0, "seed", seeds_col)
+        df.insert(0, "arch", self._arch_column().take(rows))
+        return df
 
     def to_pandas(self, seeds: bool = False) -> pd.DataFrame:
         """The whole table: per-arch means (default) or one row per arch and seed."""
@@ -664,6 +669,16 @@ class Table:
             f"Architecture {arch!r}{where} is valid in search space {self.space_name!r} but has "
             f"no row in table {self.space_name}/{self.dataset} ({len(self)} archs)."
         )
+
+
+
+def _labels(names: list[str]) -> Any:
+    """Column labels as a pandas ``string`` Index with Python storage, like the ``arch``
+    column: pandas 3's default (pyarrow storage) costs a fresh process ~5 ms of one-time
+    pyarrow set-up on its first DataFrame, a quarter of a first ``query_many``."""
+    import pandas as pd
+
+    return pd.Index(pd.array(names, dtype=pd.StringDtype("python")))
 
 
 def _generator(rng: np.random.Generator | int | None, where: str) -> np.random.Generator:

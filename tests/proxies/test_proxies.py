@@ -133,3 +133,40 @@ def test_compute_table_checkpoints_and_resumes(tmp_path: Path) -> None:
     assert again.equals(done)  # nothing recomputed
     with pytest.raises(Exception, match="other settings"):
         compute_table(out, ["synflow"], sample=3, seed=1, chunk_size=20, log=lambda _m: None)
+
+
+def test_naswot_equals_the_kernel_of_all_relu_codes_at_once() -> None:
+    """The per-layer accumulated kernel is the paper's K_H = c c^T + (1-c)(1-c)^T over the
+    codes of every ReLU unit of the network, computed here directly from hooked codes."""
+    batch = synthetic_batch("cifar10", batch_size=12, seed=5)
+    net = nb201_module(CELL, "cifar10", seed=5)
+    codes: list = []
+    hooks = [m.register_forward_hook(lambda _m, _i, o: codes.append((o > 0).flatten(1)))
+             for m in net.modules() if isinstance(m, torch.nn.ReLU)]
+    with torch.no_grad():
+        net.train()(batch.x)
+    for h in hooks:
+        h.remove()
+    c = torch.cat(codes, dim=1).to(torch.float64)
+    k = c @ c.T + (1 - c) @ (1 - c).T
+    expected = float(torch.linalg.slogdet(k)[1])
+    got = compute_proxies(CELL, ["naswot"], batch, seed=5)["naswot"]
+    assert got == pytest.approx(expected, rel=1e-12)
+    assert got > 0
+
+
+def test_compute_table_in_parallel_workers_gives_the_same_rows(tmp_path: Path) -> None:
+    from nasbench.proxies import compute_table
+
+    # sample=4 still takes one class per (#3x3, #1x1) stratum: 28 classes, 3 chunks
+    one = compute_table(tmp_path / "one", ["synflow", "params"], sample=4, chunk_size=10,
+                        log=lambda _m: None)
+    two = compute_table(tmp_path / "two", ["synflow", "params"], sample=4, chunk_size=10,
+                        workers=2, log=lambda _m: None)
+    cols = ["cell", "proxy", "value"]
+    assert len(one) == 2 * 28 and one[cols].equals(two[cols])
+    import json
+    fp = json.loads((tmp_path / "two" / "manifest.json").read_text())["fingerprint"]
+    assert fp["parallel_jobs"] == 2
+    with pytest.raises(ProxyError, match="workers"):
+        compute_table(tmp_path / "three", ["synflow"], sample=2, workers=0, log=lambda _m: None)
