@@ -35,17 +35,38 @@ def curve_matrix(df: pd.DataFrame, value: str = "incumbent_score", x: str = "ste
     return seeds, np.asarray(grid), out
 
 
+#: Most bytes one step of :func:`bootstrap_median` gathers (resampled seeds x grid points).
+BOOTSTRAP_CHUNK_BYTES = 32 * 2**20
+
+
 def bootstrap_median(values: np.ndarray, n_boot: int = 1000, seed: int | None = 0,
                      level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Median over seeds (axis 0) with a percentile-bootstrap band: (median, lo, hi), each
-    shape (n_points,). Seeds are resampled with replacement ``n_boot`` times."""
+    shape (n_points,). Seeds are resampled with replacement ``n_boot`` times (one draw of
+    resampled seed indices, shared by every grid point).
+
+    Memory: ``values`` of shape (n_seeds, n_points), the (n_boot, n_seeds) indices, and
+    chunks of grid points and resamples of at most :data:`BOOTSTRAP_CHUNK_BYTES` (the band of
+    each grid point is independent of the others, so chunking does not change it)."""
     rng = np.random.default_rng(seed)
     n = len(values)
     med = np.nanmedian(values, axis=0)
     idx = rng.integers(0, n, size=(n_boot, n))
-    boots = np.nanmedian(values[idx], axis=1)  # (n_boot, n_points)
     alpha = (1.0 - level) / 2.0
-    lo, hi = np.nanquantile(boots, [alpha, 1.0 - alpha], axis=0)
+    if values.ndim != 2:
+        boots = np.nanmedian(values[idx], axis=1)  # (n_boot, ...)
+        lo, hi = np.nanquantile(boots, [alpha, 1.0 - alpha], axis=0)
+        return med, lo, hi
+    n_points = values.shape[1]
+    lo, hi = np.empty(n_points), np.empty(n_points)
+    cols = max(1, BOOTSTRAP_CHUNK_BYTES // (8 * max(n, 1) * n_boot))
+    rows = max(1, BOOTSTRAP_CHUNK_BYTES // (8 * max(n, 1) * cols))
+    for c in range(0, n_points, cols):
+        part = values[:, c:c + cols]
+        boots = np.empty((n_boot, part.shape[1]))  # (n_boot, points of this chunk)
+        for r in range(0, n_boot, rows):
+            boots[r:r + rows] = np.nanmedian(part[idx[r:r + rows]], axis=1)
+        lo[c:c + cols], hi[c:c + cols] = np.nanquantile(boots, [alpha, 1.0 - alpha], axis=0)
     return med, lo, hi
 
 
@@ -79,18 +100,27 @@ def final_scores(df: pd.DataFrame, at_step: int | None = None) -> pd.DataFrame:
                 "normalized_regret", "n_distinct", "sim_time"]].copy()
     out["auc"] = auc
     out = out.reset_index()
-    ri = np.full(len(out), np.nan)
-    base = np.empty(len(out), dtype=object)
-    for tab, idx in out.groupby("table").groups.items():
-        meta = table_meta(df, str(tab))
-        at = out.index.get_indexer(idx)
+    metas = {str(tab): table_meta(df, str(tab)) for tab in dict.fromkeys(out["table"])}
+    return add_relative_improvement(out, metas)
+
+
+def add_relative_improvement(finals: pd.DataFrame, metas: dict[str, dict[str, Any]]
+                             ) -> pd.DataFrame:
+    """``finals`` (one row per run) with columns ``ri`` (RI in percent over the baseline of
+    its table) and ``baseline`` (``"mean"`` / ``"median"``) added in place; ``metas``: the
+    :func:`table_meta` of every table in ``finals``."""
+    ri = np.full(len(finals), np.nan)
+    base = np.empty(len(finals), dtype=object)
+    for tab, idx in finals.groupby("table").groups.items():
+        meta = metas[str(tab)]
+        at = finals.index.get_indexer(idx)
         ri[at] = relative_improvement(
-            out.loc[idx, "incumbent_score"].to_numpy(), meta["baseline_value"],
+            finals.loc[idx, "incumbent_score"].to_numpy(), meta["baseline_value"],
             meta["direction"])
         base[at] = meta["baseline"]
-    out["ri"] = ri
-    out["baseline"] = base
-    return out
+    finals["ri"] = ri
+    finals["baseline"] = base
+    return finals
 
 
 def table_meta(df: pd.DataFrame, table: str) -> dict[str, Any]:
@@ -100,15 +130,22 @@ def table_meta(df: pd.DataFrame, table: str) -> dict[str, Any]:
     baseline_value))``). Trajectories written before the ``baseline`` column existed were
     normalised by the mean."""
     g = df[df["table"] == table]
-    direction = str(g["direction"].iloc[0])
-    sign = 1.0 if direction == "max" else -1.0
     row = g.iloc[int(np.argmax(g["normalized_regret"].to_numpy()))]
-    optimum = float(row["incumbent_score"]) + sign * float(row["regret"])
-    norm = float(row["normalized_regret"])
-    value = optimum - sign * float(row["regret"]) / norm if norm else float("nan")
     stat = str(g["baseline"].dropna().iloc[0]) if "baseline" in g and \
         g["baseline"].notna().any() else "mean"
-    return {"baseline": stat, "baseline_value": value, "optimum": optimum,
+    return meta_from_row(str(g["direction"].iloc[0]), stat, float(row["incumbent_score"]),
+                         float(row["regret"]), float(row["normalized_regret"]))
+
+
+def meta_from_row(direction: str, baseline: str, score: float, regret: float, norm: float
+                  ) -> dict[str, Any]:
+    """:func:`table_meta` from one trajectory row of the table (``incumbent_score``,
+    ``regret``, ``normalized_regret``; the row with the largest normalised regret, where
+    rounding matters least) and the table's ``direction`` and ``baseline`` statistic."""
+    sign = 1.0 if direction == "max" else -1.0
+    optimum = score + sign * regret
+    value = optimum - sign * regret / norm if norm else float("nan")
+    return {"baseline": baseline, "baseline_value": value, "optimum": optimum,
             "direction": direction}
 
 

@@ -18,10 +18,19 @@ File contract (read by the store builder, which serves the values as ``source="s
 Models use the ``"full"`` encoding where the predictor takes one (structure + the cell as
 given, since parameters and times also count dead edges).
 
+Spaces too large to tabulate (``darts``, :data:`~nasbench.predictors._served.MODEL_SERVED`)
+get a surrogate served by its model: XGBoost only, by default the table's ``val_acc``,
+``train_time`` and ``params``; ``predictions.parquet`` covers the imported archs and the
+store predicts every other arch on demand (:mod:`nasbench.predictors._served`). The card
+then has a ``serving`` section, each metric names its ``transform_file``, and the build
+checks that the saved files reproduce the trained model's predictions bit for bit.
+
 Split: the archs with a value are shuffled with ``numpy.random.default_rng([seed, 2024])``;
 the first ``train_fraction`` (80 %) are training archs, the rest are held out. Hardware columns
 (one measurement per NB201 isomorphism class, copied to the members) shuffle classes instead,
-so a class is wholly in training or wholly held out. Training labels
+so a class is wholly in training or wholly held out. Model-served spaces shuffle
+canonical genotypes (``space.key(space.canonical(arch))``; a DARTS table already has one row
+per canonical genotype), so equivalent genotypes never straddle train and held-out. Labels
 are seed means. Positive metrics (time, parameters, losses) are modelled as ``log(value)`` so
 predictions are always positive. The noise model bins training archs by predicted value
 (10 quantile bins) and takes the pooled seed standard deviation per bin (ddof=1),
@@ -42,6 +51,7 @@ import numpy as np
 from nasbench.errors import NasbenchError
 from nasbench.predictors._metrics import score, spearman
 from nasbench.predictors._registry import create
+from nasbench.predictors._served import MODEL_SERVED, ServedModels
 from nasbench.store._atomic import atomic_with, atomic_write
 
 if TYPE_CHECKING:
@@ -65,7 +75,8 @@ def surrogate_split(table: Table, metric: str, seed: int = 0, train_fraction: fl
 
     Hardware columns (source ``nasbench_hardware``) hold one measurement per isomorphism
     class, copied to every member; their split is by class (all members of a class on the
-    same side), so no held-out cell is a copy of a training cell.
+    same side), so no held-out cell is a copy of a training cell. Model-served spaces
+    (``darts``) split by canonical genotype.
     """
     if not 0.0 < train_fraction < 1.0:
         raise ValueError(f"The 'train_fraction' parameter must be in (0, 1). "
@@ -73,8 +84,14 @@ def surrogate_split(table: Table, metric: str, seed: int = 0, train_fraction: fl
     valid = np.flatnonzero(~np.isnan(table.array(metric)))
     rng = np.random.default_rng([int(seed), SPLIT_TAG])
     iso = getattr(table.space, "isomorphism_classes", None)
-    if iso is not None and table.describe(metric).get("source") == HARDWARE_SOURCE:
+    classes = None
+    if table.space_name in MODEL_SERVED:
+        space, archs = table.space, table.archs()
+        classes = np.asarray([space.key(space.canonical(archs[i])) for i in valid.tolist()],
+                             dtype=np.int64)
+    elif iso is not None and table.describe(metric).get("source") == HARDWARE_SOURCE:
         classes = iso()[np.asarray(table.keys)[valid]]
+    if classes is not None:
         groups = np.unique(classes)
         perm = groups[rng.permutation(len(groups))]
         train_groups = perm[:int(round(train_fraction * len(perm)))]
@@ -119,6 +136,12 @@ def build_surrogates(
 
     table = db.table(space, dataset)
     names = _metric_list(table, metrics)
+    served = table.space_name in MODEL_SERVED
+    if served and predictor != "xgb":
+        raise SurrogateBuildError(
+            f"The {table.space_name} surrogate is served by its saved model over the whole "
+            f"space, which needs the 'xgb' predictor (XGBoost JSON). Got {predictor!r} "
+            "instead.")
     root = Path(out_dir) if out_dir is not None else Path(db.home) / "surrogates"
     folder = root / f"{table.space_name}__{table.dataset}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -148,6 +171,8 @@ def build_surrogates(
             for col in old.columns:
                 if col.removesuffix("__noise_std") in entries and col not in frame.columns:
                     frame[col] = old[col].to_numpy()
+    if served:  # a served model needs its column (kept only while the table's archs match)
+        entries = {m: e for m, e in entries.items() if m in frame.columns}
     _check_predictions(frame, {m: e["unit"] for m, e in entries.items()}, pred_path)
     _write_parquet(frame, pred_path)
     atomic_write(folder / "split.json", json.dumps(splits) + "\n")
@@ -163,14 +188,49 @@ def build_surrogates(
                  "labels": "seed mean of each training arch"},
         "split": {"rule": f"shuffle archs with a value using numpy default_rng([seed, "
                           f"{SPLIT_TAG}]); first {train_fraction:.0%} train, rest held out "
-                          "(arch ids in split.json); hardware columns shuffle isomorphism "
-                          "classes instead of archs", "train_fraction": train_fraction},
+                          "(arch ids in split.json); " + (
+                              "archs are canonical genotypes (equivalent genotypes share "
+                              "one id), so none straddles train and held-out" if served else
+                              "hardware columns shuffle isomorphism classes instead of "
+                              "archs"), "train_fraction": train_fraction},
         "metrics": entries,
         "versions": _versions(),
         "files": card_files(folder, entries),
     }
+    if served:
+        card["serving"] = _check_served(folder, table, archs, frame, card)
     atomic_write(folder / "model_card.json", json.dumps(card, indent=1, sort_keys=False) + "\n")
     return folder
+
+
+class SurrogateBuildError(NasbenchError, ValueError):
+    """A surrogate that cannot be built as asked (e.g. a predictor a space cannot serve)."""
+
+
+def _check_served(folder: Path, table: Table, archs: list[Any], frame: Any,
+                  card: dict[str, Any]) -> dict[str, Any]:
+    """The card's ``serving`` section, after checking that the files just written (read
+    back through their sha256, as the store will) predict exactly what the frame holds."""
+    from nasbench.spaces import get_space
+
+    space = get_space(table.space_name)
+    models = ServedModels.from_folder(folder, space, card["metrics"], card["files"],
+                                      "Retrain with `nasbench surrogates build`.")
+    x = models.features(archs)
+    for m in card["metrics"]:
+        got = models.predict(m, x)
+        if not np.array_equal(got, frame[m].to_numpy()):
+            raise NasbenchError(f"Surrogate {folder}: the saved {m!r} model predicts "
+                                f"differently from the trained one (max difference "
+                                f"{np.max(np.abs(got - frame[m].to_numpy())):.3g}); "
+                                "not served. Retrain with `nasbench surrogates build`.")
+    return {"mode": "model", "space": table.space_name, "space_options": {},
+            "features": f"{models.encoding!r} encoding of the canonical arch "
+                        f"({x.shape[1]} columns; darts: space.onehot)",
+            "reload_check": "the saved files reproduce the trained models' predictions of "
+                            "every table arch bit for bit",
+            "predicts": "any valid arch of the space on demand; predictions.parquet holds "
+                        "the table's archs only (what SQL sees)"}
 
 
 def card_files(folder: Path, entries: dict[str, Any]) -> dict[str, str]:
@@ -182,6 +242,7 @@ def card_files(folder: Path, entries: dict[str, Any]) -> dict[str, str]:
         names.append(e["model_file"])
         if (folder / f"{metric}.transform.json").exists():
             names.append(f"{metric}.transform.json")
+    names = list(dict.fromkeys(names))
     return {n: sha256_of(folder / n) for n in names if (folder / n).exists()}
 
 
@@ -230,6 +291,8 @@ def _fit_one(table: Table, archs: list[Any], metric: str, predictor: str, seed: 
         "unit": unit,
         "target": "log(seed mean)" if log else "seed mean",
         "model_file": model_file,
+        **({"transform_file": f"{metric}.transform.json"} if hasattr(model, "transform_")
+           else {}),
         "params": {k: v for k, v in model.get_params().items() if k not in ("space",)},
         "n_train": int(len(train)),
         "n_holdout": int(len(holdout)),
@@ -325,6 +388,8 @@ def _jsonable(v: Any) -> Any:
 
 
 def _metric_list(table: Table, metrics: str | Sequence[str] | None) -> list[str]:
+    if metrics is None and table.space_name in MODEL_SERVED:
+        return [m for m in MODEL_SERVED[table.space_name] if m in table.metrics]
     if metrics is None:
         primary = table.describe(table.metrics[0]).get("source")
         return [m for m in table.metrics if table.describe(m).get("source") == primary]

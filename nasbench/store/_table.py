@@ -266,10 +266,11 @@ class Table:
             cols = self._metric_cols(metrics)
             vals = self._mean[cols, row]
         else:
-            s = self._seed_for(row, seed, rng)
+            cols = ([self._col_of(metrics)] if isinstance(metrics, str)
+                    else self._metric_cols(metrics))
+            s = self._seed_for(row, seed, rng, cols, named=metrics is not None)
             if isinstance(metrics, str):
-                return {metrics: float(self._values[self._col_of(metrics), row, s])}
-            cols = self._metric_cols(metrics)
+                return {metrics: float(self._values[cols[0], row, s])}
             vals = self._values[cols, row, s]
         return dict(zip([self.metrics[c] for c in cols], vals.tolist()))
 
@@ -324,16 +325,28 @@ class Table:
         if seed == "mean":
             block = self._means()[np.asarray(cols)][:, rows]
         else:
+            # seeds per (asked column, arch); see _seed_for for the rules
+            present = ~np.isnan(self._values[np.asarray(cols)[:, None], rows[None, :], :])
+            counts = present.sum(axis=2)
             if seed == "sample":
                 gen = _generator(rng, "query_many")
-                seeds = (gen.random(len(rows)) * self.n_seeds[rows]).astype(np.intp)
+                n = np.where(counts > 0, counts, np.iinfo(np.int64).max).min(axis=0)
+                n = np.where(n == np.iinfo(np.int64).max, self.n_seeds[rows], n)
+                seeds = (gen.random(len(rows)) * n).astype(np.intp)
                 seeds_col = seeds
             else:
-                seeds = np.full(len(rows), self._check_seed_index(seed))
-                missing = self.n_seeds[rows] <= seeds
+                s = self._check_seed_index(seed)
+                seeds = np.full(len(rows), s)
+                lacks = (counts > 0) & ~present[:, :, s]
+                missing = (lacks.any(axis=0) if metrics is not None
+                           else (counts.max(axis=0) <= s))
                 if np.any(missing):
-                    raise NasbenchError(f"Seed {seed} is missing for {int(missing.sum())} of "
-                                        f"the architectures; use seed='mean' or 'sample'.")
+                    j = int(np.flatnonzero(missing)[0])
+                    c = cols[int(np.argmax(lacks[:, j]))] if metrics is not None else cols[0]
+                    raise NasbenchError(
+                        f"Seed {s} is missing for {int(missing.sum())} of the architectures "
+                        f"(first: {self.arch_strings()[rows[j]]}, {self.metrics[c]!r}); use "
+                        "seed='mean' or 'sample'.")
             block = self._values[np.asarray(cols)[:, None], rows[None, :], seeds[None, :]]
         # One float block, then the arch (and seed) columns in front; labels built as an
         # Index up front (see _labels), so no step infers them from str keys.
@@ -575,13 +588,33 @@ class Table:
         raise ValueError(f"The 'seed' parameter must be 'mean', 'sample' or an int in "
                          f"[0, {n - 1}]. Got {seed!r} instead.")
 
-    def _seed_for(self, row: int, seed: str | int, rng: Any) -> int:
+    def _seed_for(self, row: int, seed: str | int, rng: Any, cols: Sequence[int] | None = None,
+                  named: bool = True) -> int:
+        """The seed index of one arch's query over columns ``cols`` (default: the first).
+
+        Columns count their seeds separately (an imported column may hold more seeds than
+        the one before it). ``"sample"`` draws uniformly over the seeds every asked column
+        that has values holds (one training run for all of them); an int must be a seed of
+        every ``named`` column that has values for the arch, or (all columns asked) of one
+        of them; the columns without it read NaN.
+        """
+        if cols is None:
+            cols = [0]
+        counts = np.count_nonzero(~np.isnan(self._values[cols, row, :]), axis=1)
+        have = counts[counts > 0]
         if seed == "sample":  # uniform over the seeds this arch has (random() is the cheap draw)
-            return int(_generator(rng, "query").random() * self.n_seeds[row])
+            n = int(have.min()) if len(have) else int(self.n_seeds[row])
+            return int(_generator(rng, "query").random() * n)
         s = self._check_seed_index(seed)
-        if s >= self.n_seeds[row]:
-            raise NasbenchError(f"Architecture {self.arch_strings()[row]} has seeds "
-                                f"0..{int(self.n_seeds[row]) - 1} only. Got seed={s}.")
+        if named:
+            lacking = [(c, int(k)) for c, k in zip(cols, counts, strict=True)
+                       if k and np.isnan(self._values[c, row, s])]
+        else:
+            lacking = [] if len(have) and s < int(have.max()) else [(cols[0], int(counts[0]))]
+        if lacking:
+            c, k = lacking[0]
+            raise NasbenchError(f"Architecture {self.arch_strings()[row]} has seeds 0..{k - 1} "
+                                f"of {self.metrics[c]!r} only. Got seed={s}.")
         return s
 
     def _fast_rows(self, items: Sequence[Any] | np.ndarray) -> np.ndarray | None:
