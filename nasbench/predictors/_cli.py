@@ -71,10 +71,13 @@ def add_parser(subparsers: Any, parents: tuple[argparse.ArgumentParser, ...] = (
                               help="surrogate-predicted tables")
     ssub = s.add_subparsers(dest="surrogates_command", required=True)
     b = ssub.add_parser("build", parents=list(parents),
-                        help="train a predictor per metric, predict every arch")
+                        help="train a predictor per metric, predict every arch (darts: "
+                             "served by the model for any genotype)")
     b.add_argument("space")
     b.add_argument("dataset")
-    b.add_argument("--metrics", default=None, help="comma-separated (default: all metrics)")
+    b.add_argument("--metrics", default=None,
+                   help="comma-separated (default: the benchmark's own metrics; darts: "
+                        "val_acc, train_time, params)")
     b.add_argument("--predictor", default="xgb", help="predictor name (default xgb)")
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--out-dir", default=None,
@@ -109,6 +112,12 @@ def run(args: argparse.Namespace) -> None:
 
         metrics = args.metrics.split(",") if args.metrics else None
         _check_predictors([args.predictor])
+        from nasbench.predictors._served import MODEL_SERVED
+
+        if args.space in MODEL_SERVED and args.space not in db.spaces:
+            raise PredictorsUsageError(f"The store at {db.home} has no {args.space} table: "
+                                       "import NAS-Bench-301's training data first (`nasbench "
+                                       "import nb301 PATH`).")
         table = db.table(args.space, args.dataset)  # unknown space / dataset: before writing
         for m in metrics or ():
             if m not in table.metrics:

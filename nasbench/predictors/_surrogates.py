@@ -121,9 +121,11 @@ def build_surrogates(
             the same ``source`` as its first metric; joined columns such as AnalogNAS or
             hardware measurements are left out unless named). Columns of an existing
             ``predictions.parquet`` for other metrics are kept, unless the table no longer
-            has that metric (its model files and card entry are removed too).
+            has that metric (its model files and card entry are removed too). ``darts``:
+            ``val_acc``, ``train_time`` and ``params`` (:data:`MODEL_SERVED`).
         predictor: a :func:`~nasbench.predictors.create` name; it must scale to the training
-            set (80 % of the table): ``xgb`` (default) does; the exact GPs do not.
+            set (80 % of the table): ``xgb`` (default) does; the exact GPs do not. A
+            model-served space (``darts``) takes ``xgb`` only (:class:`SurrogateBuildError`).
         out_dir: root folder; default ``<store home>/surrogates``, which the store serves
             as ``source="surrogate"`` tables after the next build. The shipped models live
             in the package (``nasbench/data/surrogates``); to update them, pass that folder.
@@ -171,8 +173,12 @@ def build_surrogates(
             for col in old.columns:
                 if col.removesuffix("__noise_std") in entries and col not in frame.columns:
                     frame[col] = old[col].to_numpy()
-    if served:  # a served model needs its column (kept only while the table's archs match)
-        entries = {m: e for m, e in entries.items() if m in frame.columns}
+    if served:  # a served model needs its column (kept only while the table's archs
+        # match) and its transform file; other entries of an older card are dropped
+        entries = {m: e for m, e in entries.items()
+                   if m in frame.columns and "transform_file" in e}
+        frame = frame[[c for c in frame.columns
+                       if c == "arch_id" or c.removesuffix("__noise_std") in entries]]
     _check_predictions(frame, {m: e["unit"] for m, e in entries.items()}, pred_path)
     _write_parquet(frame, pred_path)
     atomic_write(folder / "split.json", json.dumps(splits) + "\n")

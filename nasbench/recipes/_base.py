@@ -91,6 +91,11 @@ class TableData:
             four.
         lacks: metric names users ask for that this source does not have -> why, and where
             to get them (shown instead of a "did you mean" guess).
+        model_files: files a model-served table predicts from (file name -> path to read);
+            the builder copies them into ``models/<space>/<stem>/`` of the build.
+        model: how the table is served from ``model_files`` (JSON-able; becomes the catalog
+            entry's ``model``, with ``dir``). A ``sha256`` (name -> hex digest) is checked
+            against the bytes copied.
     """
 
     space: str
@@ -107,6 +112,8 @@ class TableData:
     curves: dict[str, np.ndarray] = field(default_factory=dict)
     main_metrics: list[str] = field(default_factory=list)
     lacks: dict[str, str] = field(default_factory=dict)
+    model_files: dict[str, Path] = field(default_factory=dict)
+    model: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_seeds(self) -> int:

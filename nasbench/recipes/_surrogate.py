@@ -4,6 +4,12 @@ The predictors subpackage writes ``predictions.parquet`` (``arch_id``, then per 
 the predicted seed mean and ``m__noise_std``) and ``model_card.json``. The builder turns each
 folder into a table with ``source = "surrogate"``, next to the measured table of the same
 (space, dataset), which it never touches.
+
+A card with ``serving.mode == "model"`` (``darts``: a space too large to tabulate) makes a
+model-served table: its rows are the predictions file (the measured table's archs, which
+SQL sees), its space is the whole space (``serving.space_options``), and the model files the
+card lists are copied into the build, from which ``query`` / ``query_many`` predict any
+valid arch (:class:`nasbench.store.ModelSurrogateTable`).
 """
 
 from __future__ import annotations
@@ -88,10 +94,28 @@ def surrogate_source(folders: list[Path]) -> dict[str, Any]:
         files[f.name] = {"path": str(pred), "sha256": sha256_of(pred),
                          "bytes": pred.stat().st_size,
                          "model_card_sha256": sha256_of(f / "model_card.json")}
+        for name in _served_files(f):  # a model-served table is built from these too
+            path = f / name
+            if path.is_file():
+                files[f"{f.name}/{name}"] = {"path": str(path), "sha256": sha256_of(path),
+                                             "bytes": path.stat().st_size}
     return {"title": "nasbench surrogate models", "package": "nasbench",
             "package_version": "repository surrogates/", "installed_version": "repository",
             "data_licence": "Apache-2.0",
             "citation": "nasbench project; see each folder's model_card.json", "files": files}
+
+
+def _served_files(folder: Path) -> list[str]:
+    """Model files a model-served card lists (none for a table of predictions only); an
+    unreadable card lists none here (the build's ``read_card`` reports it)."""
+    try:
+        card = json.loads((folder / "model_card.json").read_text())
+    except (OSError, ValueError):
+        return []
+    if dict(card.get("serving") or {}).get("mode") != "model":
+        return []
+    return sorted(n for n in card.get("files", {}) if n not in ("predictions.parquet",
+                                                                "split.json"))
 
 
 def load_surrogate(
@@ -116,6 +140,7 @@ def load_surrogate(
                                     name, units.get(name.removesuffix(NOISE_SUFFIX), ""),
                                     folder / "predictions.parquet")
     keys = frame["arch_id"].to_numpy().astype(np.int64)
+    served = dict(card.get("serving") or {}).get("mode") == "model"
     values: dict[str, np.ndarray] = {}
     infos: dict[str, MetricInfo] = {}
     model_id = str(card.get("model_id", folder.name))
@@ -126,6 +151,9 @@ def load_surrogate(
         base = name.removesuffix(NOISE_SUFFIX)
         ref = measured.get(base, {})
         entry = card.get("metrics", {}).get(base, {})
+        protocol = str(ref.get("protocol", ""))
+        if served:
+            protocol = f"surrogate prediction ({model_id}, XGBoost on the genotype) of: {protocol}"
         if name.endswith(NOISE_SUFFIX):
             desc = (f"std of seed-to-seed noise around the {base} prediction (binned noise "
                     f"model of {model_id}); used by seed='sample'")
@@ -135,17 +163,59 @@ def load_surrogate(
             tau, rmse = held.get("kendall_tau", float("nan")), held.get("rmse", float("nan"))
             desc = (f"{base} predicted by {model_id}; held-out Kendall tau {tau:.3f}, "
                     f"RMSE {rmse:.4g}")
+            if served:
+                desc = (f"surrogate prediction, not a measurement: {desc}; query / "
+                        "query_many predict any valid arch, SQL and arrays hold the "
+                        "measured table's archs only")
             direction = ref.get("direction", "max")
         values[name] = col[:, None]
         infos[name] = MetricInfo(name, ref.get("unit", ""), direction, ref.get("split", "none"),
-                                 ref.get("protocol", ""), ref.get("budget", ""),
+                                 protocol, ref.get("budget", ""),
                                  "nasbench_surrogate", False, desc,
                                  baseline=ref.get("baseline", "mean"),
                                  schedule=ref.get("schedule", ""))
     data = TableData(space, dataset, keys, values, infos, [("nasbench_surrogate", folder.name)],
                      source="surrogate", model_id=model_id)
     data.space_options = dict(space_options)
+    if served:
+        _serve_by_model(data, folder, card, [n for n in frame.column_names
+                                             if n != "arch_id" and not n.endswith(NOISE_SUFFIX)])
     return data.sort()
+
+
+def _serve_by_model(data: TableData, folder: Path, card: dict[str, Any],
+                    metrics: list[str]) -> None:
+    """Make ``data`` a model-served table: the whole space, and the model files to copy
+    (``read_card`` checked those present; a missing one cannot be served)."""
+    from nasbench.predictors._served import model_files
+
+    entries = {m: card.get("metrics", {}).get(m, {}) for m in metrics}
+    files: dict[str, Path] = {}
+    for m, e in entries.items():
+        names = model_files(e) if "model_file" in e and "transform_file" in e else []
+        if not names:
+            raise NasbenchError(f"Surrogate model card {folder / 'model_card.json'} names no "
+                                f"model and transform file for {m!r}; retrain with `nasbench "
+                                "surrogates build`.")
+        for name in names:
+            if not (folder / name).is_file():
+                raise NasbenchError(f"Surrogate model file {folder / name} is missing; the "
+                                    f"{data.space} surrogate predicts with it. Restore it or "
+                                    "retrain with `nasbench surrogates build`.")
+            files[name] = folder / name
+    digests = dict(card.get("files", {}))
+    unlisted = [n for n in files if n not in digests]
+    if unlisted:
+        raise NasbenchError(f"Surrogate model card {folder / 'model_card.json'} has no sha256 "
+                            f"of {unlisted[0]}; retrain with `nasbench surrogates build`.")
+    keep = ("unit", "target", "model_file", "transform_file", "params", "noise_model",
+            "n_train")
+    data.space_options = dict(card["serving"].get("space_options", {}))
+    data.main_metrics = list(metrics)
+    data.model_files = files
+    data.model = {"mode": "model", "model_id": data.model_id,
+                  "metrics": {m: {k: e[k] for k in keep if k in e} for m, e in entries.items()},
+                  "sha256": {n: digests[n] for n in files}}
 
 
 class SurrogateRecipe(Recipe):

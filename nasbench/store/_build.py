@@ -221,6 +221,7 @@ def write_table(work: Path, data: TableData) -> dict[str, Any]:
         crel = Path("curves") / data.space / stem / f"{column}.npy"
         _write_npy(work / crel, np.asarray(curve, dtype=np.float64))
         curves[column] = {"path": str(crel), "n_epochs": int(curve.shape[2])}
+    model = _copy_model_files(work, data, Path("models") / data.space / stem)
     return {
         "space": data.space,
         "dataset": data.dataset,
@@ -241,7 +242,27 @@ def write_table(work: Path, data: TableData) -> dict[str, Any]:
         "parquet": str(rel),
         "arrays": str(arr),
         "strings": strings,
+        **({"model": model} if model is not None else {}),
     }
+
+
+def _copy_model_files(work: Path, data: TableData, rel: Path) -> dict[str, Any] | None:
+    """Copy a model-served table's files into the build; its catalog ``model`` entry (with
+    ``dir`` and each file's ``sha256``), or None for a table without models."""
+    if not data.model_files:
+        return None
+    want = dict(data.model.get("sha256", {}))
+    digests = {}
+    for name, src in sorted(data.model_files.items()):
+        blob = Path(src).read_bytes()
+        digest = hashlib.sha256(blob).hexdigest()
+        if name in want and want[name] != digest:
+            raise StoreError(f"Table {data.name}: model file {src} changed while the store "
+                             "was being built (sha256 differs from its model card); restore "
+                             "it or retrain with `nasbench surrogates build`.")
+        atomic_write(work / rel / name, blob)
+        digests[name] = digest
+    return {**data.model, "dir": rel.as_posix(), "sha256": digests}
 
 
 #: String forms of each key set, computed once per build process (tables of one space

@@ -14,6 +14,8 @@ Layout under the store home (:func:`default_home`)::
                                       (form ``arch``: canonical, ``index``: index string),
                                       shared by the tables whose keys are equal
         curves/<space>/<stem>/<column>.npy                       per-epoch curves (lazy)
+        models/<space>/<stem>/<file>  the models a model-served surrogate table predicts
+                                      with (XGBoost JSON, transform JSON; darts)
     builds/<build_id>.partial/        a build in progress; finished tables survive a crash
 
 ``<stem>`` is the dataset name, with ``.<source>`` appended for non-measured tables.

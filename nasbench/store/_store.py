@@ -143,6 +143,8 @@ class Store:
             source: ``"measured"`` (the published / profiled values, default) or
                 ``"surrogate"`` (every arch predicted by a trained surrogate model; see
                 ``Table.model_id``). Measured tables are never modified by surrogates.
+                A DARTS surrogate is a :class:`~nasbench.store.ModelSurrogateTable`: its
+                ``query`` predicts any valid genotype of the whole space.
         """
         _leak_check("Store.table")
         key = (space, self._resolve_dataset(space, dataset), source)
@@ -154,8 +156,12 @@ class Store:
         if table is None:
             from nasbench.store._table import SurrogateTable, Table
 
-            cls = SurrogateTable if source == "surrogate" else Table
             entry = self._entries[key]
+            cls = SurrogateTable if source == "surrogate" else Table
+            if entry.get("model"):  # served by its saved models (darts: the whole space)
+                from nasbench.store._model_table import ModelSurrogateTable
+
+                cls = ModelSurrogateTable
             self._check_files(entry)
             try:
                 table = cls(self.path, entry, ref=self._ref)

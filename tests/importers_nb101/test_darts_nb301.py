@@ -17,6 +17,8 @@ from nasbench.spaces import DartsSpace, get_space
 from nasbench.spaces._darts import CELL_SIZE, OPS, from_config, to_config
 from nasbench.testing import check_search_space
 
+from ._nb301_fixture import result
+
 # DARTS-V2 as published in the DARTS repository's genotypes.py (a well-known genotype)
 DARTS_V2 = ("Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
             "('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), "
@@ -64,22 +66,6 @@ def test_conformance_of_a_closed_subspace(sp) -> None:
     assert len(nb) == 16 * 6 + sum(2 * (n - 2) for n in range(2, 6)) * 2
 
 
-def _run(arch_cfg: dict, val: float, seed: int) -> dict:
-    rng = np.random.default_rng(seed)
-    cfg = dict(arch_cfg)
-    cfg.update({"OptimizerSelector:sgd:learning_rate": 0.025,
-                "NetworkSelectorDatasetInfo:darts:layers": 8,
-                "NetworkSelectorDatasetInfo:network": "darts"})
-    lc = np.sort(rng.uniform(40, val, size=98)).tolist()
-    return {"optimized_hyperparamater_config": cfg, "budget": 98,
-            "info": [{"train_accuracy": val - 5, "val_accuracy": val, "epochs": 98,
-                      "model_parameters": int(rng.integers(1e6, 2e6))}],
-            "test_accuracy": val - 0.3, "runtime": float(rng.uniform(1e4, 3e4)),
-            "learning_curves": {"Train/val_accuracy": lc,
-                                "Train/train_accuracy": [v - 5 for v in lc],
-                                "Train/lr": [0.025] * 98}}
-
-
 def _write(root: Path, n: int = 30) -> dict:
     sp = get_space("darts")
     archs = sp.sample(n, seed=3)
@@ -87,11 +73,11 @@ def _write(root: Path, n: int = 30) -> dict:
     for i, a in enumerate(archs):
         sub = ("rs", "re", "bananas")[i % 3]
         (root / sub).mkdir(parents=True, exist_ok=True)
-        d = _run(to_config(a), 90 + i / 10, i)
+        d = result(to_config(a), 90 + i / 10, i)
         (root / sub / f"results_{i}.json").write_text(json.dumps(d))
         truth[sp.key(a)] = [d]
     # a second run of archs[0] (another optimizer found the same genotype)
-    d = _run(to_config(archs[0]), 93.5, 99)
+    d = result(to_config(archs[0]), 93.5, 99)
     (root / "de").mkdir(exist_ok=True)
     (root / "de" / "results_7_ti.json").write_text(json.dumps(d))
     truth[sp.key(archs[0])].append(d)
