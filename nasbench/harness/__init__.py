@@ -21,13 +21,14 @@ from nasbench.harness._baseline import (
     score_baseline,
 )
 from nasbench.harness._demo import demo_comparison
+from nasbench.harness._digest import Digest, digest_runs
 from nasbench.harness._guard import TestDataLeakError
 from nasbench.harness._index import SpaceIndex
 from nasbench.harness._mo import observed_front, run_mo
 from nasbench.harness._registry import OPTIMIZERS, UnknownOptimizerError, register
 from nasbench.harness._report import build_report, write_report
 from nasbench.harness._run import run, run_seeds
-from nasbench.harness._runner import GridSpec, load_results, run_grid
+from nasbench.harness._runner import GridSpec, load_results, run_grid, run_missing
 from nasbench.harness._scores import anytime, compare_to_baseline, final_scores
 from nasbench.harness._subspace import SubSpace
 
@@ -35,6 +36,7 @@ __all__ = [
     "OPTIMIZERS",
     "Analysis",
     "BatchOptimizer",
+    "Digest",
     "Distribution",
     "GridSpec",
     "Optimizer",
@@ -48,6 +50,7 @@ __all__ = [
     "build_report",
     "compare_to_baseline",
     "demo_comparison",
+    "digest_runs",
     "expected_best_of_k",
     "final_scores",
     "load_results",
@@ -57,6 +60,7 @@ __all__ = [
     "relative_improvement",
     "run",
     "run_grid",
+    "run_missing",
     "run_mo",
     "run_seeds",
     "sample_efficiency",

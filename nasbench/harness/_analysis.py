@@ -40,11 +40,21 @@ def analyse(df: pd.DataFrame, db: Any = None, baseline: str = "rs",
     difference in units of random search's standard deviation). Friedman's test ranks the
     optimizers within every (table, seed) block.
     """
+    metrics = {str(t): str(g["metric"].iloc[0]) for t, g in df.groupby("table", sort=False)}
+    return analyse_finals(final_scores(df), db, metrics, baseline=baseline, unit=unit)
+
+
+def analyse_finals(finals: pd.DataFrame, db: Any = None, metrics: dict[str, str] | None = None,
+                   baseline: str = "rs", unit: str = "evals") -> Analysis:
+    """:func:`analyse` from the final scores alone (:func:`final_scores`: one row per
+    (optimizer, table, seed)), e.g. those a :class:`~nasbench.harness.Digest` of a runner
+    folder holds; ``metrics``: each table's search metric (needed for the exact random-search
+    scores with ``db``)."""
     import pandas as pd
 
-    finals = final_scores(df)
     optimizers = list(dict.fromkeys(finals["optimizer"]))
     tests = compare_to_baseline(finals, baseline)
+    exact_rs: dict[tuple[str, int], Any] = {}
     rows = []
     for (opt, tab), g in finals.groupby(["optimizer", "table"], sort=False):
         sign = 1.0 if g["direction"].iloc[0] == "max" else -1.0
@@ -58,8 +68,11 @@ def analyse(df: pd.DataFrame, db: Any = None, baseline: str = "rs",
                if g["incumbent_test"].notna().any() else np.nan,
                "p_beat_rs": np.nan, "effect_rs": np.nan,
                "baseline": str(g["baseline"].iloc[0])}
-        exact = _exact_rs(db, str(tab), df, int(g["step"].max())) if unit == "evals" \
-            else None
+        key = (str(tab), int(g["step"].max()))
+        if key not in exact_rs:  # a closed form: the same for every optimizer
+            exact_rs[key] = _exact_rs(db, key[0], (metrics or {}).get(key[0]), key[1]) \
+                if unit == "evals" else None
+        exact = exact_rs[key]
         if exact is not None:
             row["p_beat_rs"] = float(np.mean(exact.prob_below(s, g["direction"].iloc[0])))
             row["effect_rs"] = float(sign * (s.mean() - exact.mean) / exact.std) \
@@ -81,13 +94,11 @@ def _auc(g: pd.DataFrame) -> float:
     return float(g["auc"].mean())
 
 
-def _exact_rs(db: Any, table: str, df: pd.DataFrame, k: int) -> Any:
+def _exact_rs(db: Any, table: str, metric: str | None, k: int) -> Any:
     if db is None:
         return None
-    g = df[df["table"] == table]
     space, dataset = table.split("/", 1)
-    return random_search_distribution(db.table(space, dataset), k,
-                                      metric=str(g["metric"].iloc[0]))
+    return random_search_distribution(db.table(space, dataset), k, metric=metric)
 
 
 def _friedman(finals: pd.DataFrame, optimizers: list[str]) -> FriedmanResult | None:

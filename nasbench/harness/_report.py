@@ -3,7 +3,9 @@
 ``write_report(df, out, db)`` writes ``report.md``, a standalone ``report.html`` (figures
 inlined as SVG, no network), ``figures/*.{png,pdf,svg}`` (matplotlib, ``pip install
 'nasbench[report]'``; without it the HTML keeps the hand-drawn SVG of ``_svg.py`` and no
-figure files are written) and ``tables/*.tex`` (booktabs) for every score table.
+figure files are written) and ``tables/*.tex`` (booktabs) for every score table. ``df`` is
+the trajectories or their :class:`~nasbench.harness.Digest`: ``write_report(digest_runs(out),
+out, db)`` reports a runner folder of any size, reading one cell file at a time.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nasbench.harness import _svg
-from nasbench.harness._analysis import Analysis, analyse
-from nasbench.harness._scores import anytime
+from nasbench.harness._analysis import Analysis, analyse_finals
+from nasbench.harness._digest import Digest, digest_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -158,57 +160,64 @@ def _baseline_stat(summary: pd.DataFrame) -> str:
     return "mean"
 
 
-def _baseline_note(df: pd.DataFrame, table: str) -> str:
+def _baseline_note(dig: Digest, table: str) -> str:
     """One sentence: which baseline RI and normalised regret of ``table`` are relative to."""
-    from nasbench.harness._scores import table_meta
-
-    meta = table_meta(df, table)
-    metric = str(df.loc[df["table"] == table, "metric"].iloc[0])
-    text = (f"Baseline: the {meta['baseline']} architecture of the table ({metric} = "
-            f"{_cell(meta['baseline_value'])}); RI and normalised regret are relative to it")
+    meta = dig.metas[table]
+    text = (f"Baseline: the {meta['baseline']} architecture of the table "
+            f"({dig.metrics[table]} = {_cell(meta['baseline_value'])}); RI and normalised "
+            "regret are relative to it")
     if meta["baseline"] == "median":
         text += (", as the metric declares: its mean is dominated by a few diverged runs, "
                  "so against the mean every ordinary architecture would score RI ~ 100 %")
     return text + "."
 
 
-def _test_metric_note(df: pd.DataFrame) -> str | None:
+def _test_metric_note(dig: Digest) -> str | None:
     """The statement a report must carry when runs searched on test-split metrics."""
-    if "metric_split" not in df:
+    if not dig.test_metrics:
         return None
-    t = df[df["metric_split"] == "test"]
-    if t.empty:
-        return None
-    pairs = sorted({f"{m} on {tab}" for m, tab in zip(t["metric"], t["table"])})
-    opts = sorted(set(t["optimizer"]))
+    pairs = sorted({f"{m} on {tab}" for _, tab, m in dig.test_metrics})
+    opts = sorted({o for o, _, _ in dig.test_metrics})
     return (f"These runs searched on a TEST-split metric ({'; '.join(pairs)}; optimizers "
             f"{', '.join(opts)}), with the explicit opt-in allow_test_metric=True: the "
             "optimizers observed test values, so their scores are not an honest estimate of "
             "how they generalise and must not be compared with validation-metric searches.")
 
 
-def build_report(df: pd.DataFrame, db: Any = None, *, title: str = "NAS comparison",
-                 unit: str = "evals", mo: pd.DataFrame | None = None,
+def build_report(df: pd.DataFrame | Digest, db: Any = None, *, title: str = "NAS comparison",
+                 unit: str | None = None, mo: pd.DataFrame | None = None,
                  extra: dict[str, pd.DataFrame] | None = None, out: Any = None,
                  size: str = "single") -> tuple[str, str]:
     """Return (markdown, html) for the trajectories ``df``.
 
     Args:
+        df: trajectories, or their :class:`~nasbench.harness.Digest` (the same report; from
+            :func:`~nasbench.harness.digest_runs`, a runner folder of any size).
         db: the store, for exact random-search baselines and true Pareto fronts.
+        unit: ``"evals"`` or ``"seconds"``: the x of the anytime curves and whether random
+            search is scored exactly (default: the digest's, else ``"evals"``).
         mo: multi-objective trajectories (from :func:`~nasbench.harness.run_mo`), optional.
         extra: more titled tables to append (e.g. a sample-efficiency table).
         out: a folder: also write ``figures/`` (matplotlib, if installed) and ``tables/``
             (LaTeX) there, and embed them; without it the charts are inline SVG only.
         size: ``"single"`` (one-column, 3.35 in) or ``"double"`` (two-column, 7 in) figures.
     """
-    an = analyse(df, db, unit=unit)
-    names = [*dict.fromkeys(df["optimizer"].astype(str))]
+    if isinstance(df, Digest):
+        dig = df
+        if unit is not None and unit != dig.unit:
+            raise ValueError(f"The 'unit' parameter of build_report must be the digest's "
+                             f"({dig.unit!r}). Got {unit!r} instead.")
+    else:
+        dig = digest_frame(df, unit or "evals")
+    unit = dig.unit
+    an = analyse_finals(dig.finals, db, dig.metrics, unit=unit)
+    names = list(dig.optimizers)
     if mo is not None and len(mo):
         names += [n for n in dict.fromkeys(mo["optimizer"].astype(str)) if n not in names]
     outs = _Outputs(Path(out) if out is not None else None, size, names)
     md: list[str] = [f"# {title}", "", _PROTOCOL, ""]
     html: list[str] = [f"<h1>{escape(title)}</h1>", f"<p>{escape(_PROTOCOL)}</p>"]
-    note = _test_metric_note(df)
+    note = _test_metric_note(dig)
     if note:
         md += ["## Searched on test data", "", f"**{note}**", ""]
         html += ["<h2>Searched on test data</h2>", f"<p><strong>{escape(note)}</strong></p>"]
@@ -216,10 +225,10 @@ def build_report(df: pd.DataFrame, db: Any = None, *, title: str = "NAS comparis
     html += ["<h2>Verdicts</h2><ul>"] + [f"<li>{escape(v)}</li>" for v in an.verdicts.values()]
     html.append("</ul>")
     x = "sim_time" if unit == "seconds" else "step"
-    curves = anytime(df, "normalized_regret", x=x)
+    curves = dig.curves
     for table in dict.fromkeys(an.summary["table"]):
         st = _score_table(an, str(table))
-        base = _baseline_note(df, str(table))
+        base = _baseline_note(dig, str(table))
         md += [f"## {table}", "", base, "", markdown_table(st), ""]
         html += [f"<h2>{escape(str(table))}</h2>", f"<p>{escape(base)}</p>", html_table(st)]
         outs.table(f"scores_{_slug(table)}", st, f"{table}: {base}", md)
@@ -361,11 +370,12 @@ def _mo_section(mo: pd.DataFrame, db: Any, md: list[str], html: list[str], outs:
     return md, html
 
 
-def write_report(df: pd.DataFrame, out: str | os.PathLike[str], db: Any = None,
+def write_report(df: pd.DataFrame | Digest, out: str | os.PathLike[str], db: Any = None,
                  **kwargs: Any) -> tuple[Path, Path]:
     """Write ``report.md``, ``report.html``, ``figures/`` and ``tables/`` into folder ``out``
-    (see :func:`build_report`; ``size="double"`` for two-column figures); returns the paths
-    of the two reports."""
+    (see :func:`build_report`; ``size="double"`` for two-column figures; ``df`` may be the
+    :func:`~nasbench.harness.digest_runs` of a runner folder); returns the paths of the two
+    reports."""
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     md, html = build_report(df, db, out=folder, **kwargs)

@@ -247,31 +247,59 @@ def run_grid(spec: GridSpec, out: str | os.PathLike[str], *, jobs: int = 1,
             127.0.0.1 is started and shut down at the end.
 
     Everything is validated (:func:`validate`) before anything is written; the output
-    folder is then locked (:func:`lock_output`): one writer per folder.
+    folder is then locked (:func:`lock_output`): one writer per folder. All rows come back
+    in one DataFrame (~478 B a row); :func:`run_missing` runs the same cells and loads
+    nothing (read them with :func:`iter_results`, report them with
+    :func:`~nasbench.harness.digest_runs`).
     """
+    max_evals = _check_grid(spec, jobs, executor, home)
+    with lock_output(out):
+        _run_planned(spec, Path(out), max_evals, jobs, executor, home, progress,
+                     ray_address, quiet)
+        return load_results(out, spec.optimizers, spec.tables, spec.seeds)
+
+
+def run_missing(spec: GridSpec, out: str | os.PathLike[str], *, jobs: int = 1,
+                executor: str = "process", home: str | None = None,
+                progress: Callable[[int, int, Cell, float], None] | None = None,
+                ray_address: str | None = None, quiet: bool | None = None) -> list[Cell]:
+    """:func:`run_grid` without loading any rows: run every cell of ``spec`` that no file
+    in ``out`` covers yet (same arguments, checks and lock); returns the cells it ran."""
+    max_evals = _check_grid(spec, jobs, executor, home)
+    with lock_output(out):
+        return _run_planned(spec, Path(out), max_evals, jobs, executor, home, progress,
+                            ray_address, quiet)
+
+
+def _check_grid(spec: GridSpec, jobs: int, executor: str, home: str | None
+                ) -> dict[str, int]:
     if executor not in EXECUTORS:
         from nasbench.errors import unknown_choice_message
 
         raise ValueError(unknown_choice_message("executor", executor, EXECUTORS))
-    out_path = Path(out)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
         raise GridConfigError(f"The 'jobs' parameter must be an int from 1 to {MAX_JOBS}. Got "
                               f"{jobs!r:.60} instead.")
-    max_evals = validate(spec, home)  # everything is checked before anything is written
-    with lock_output(out_path):
-        prepare(out_path, spec)
-        cells = plan(spec, out_path, max_evals)
-        from nasbench.harness._progress import GridProgress
+    return validate(spec, home)  # everything is checked before anything is written
 
-        bar = GridProgress(None if quiet is None else not quiet)
-        report = progress or bar
-        try:
-            for i, (cell, _, secs) in enumerate(_execute(cells, spec, out_path, jobs,
-                                                         executor, home, ray_address)):
-                report(i + 1, len(cells), cell, secs)
-        finally:
-            bar.close()
-        return load_results(out_path, spec.optimizers, spec.tables, spec.seeds)
+
+def _run_planned(spec: GridSpec, out: Path, max_evals: dict[str, int], jobs: int,
+                 executor: str, home: str | None,
+                 progress: Callable[[int, int, Cell, float], None] | None,
+                 ray_address: str | None, quiet: bool | None) -> list[Cell]:
+    prepare(out, spec)
+    cells = plan(spec, out, max_evals)
+    from nasbench.harness._progress import GridProgress
+
+    bar = GridProgress(None if quiet is None else not quiet)
+    report = progress or bar
+    try:
+        for i, (cell, _, secs) in enumerate(_execute(cells, spec, out, jobs, executor, home,
+                                                     ray_address)):
+            report(i + 1, len(cells), cell, secs)
+    finally:
+        bar.close()
+    return cells
 
 
 def validate(spec: GridSpec, home: str | None = None) -> dict[str, int]:
@@ -550,18 +578,70 @@ def _print_progress(done: int, total: int, cell: Cell, secs: float) -> None:
 def load_results(out: str | os.PathLike[str], optimizers: Sequence[str] | None = None,
                  tables: Sequence[str] | None = None,
                  seeds: Sequence[int] | None = None) -> pd.DataFrame:
-    """All finished rows under ``out`` (optionally only the given optimizers/tables/seeds).
+    """All finished rows under ``out`` (optionally only the given optimizers/tables/seeds),
+    in one DataFrame (~478 B a row in memory; :func:`iter_results` reads one file at a time).
 
     Each (optimizer, table, seed) appears once: where two cell files cover one seed (cells
     written by older versions without the folder lock), the copy in the first file in
     path order is kept if both are identical, otherwise :class:`DuplicateRunsError`."""
     import pandas as pd
+
+    frames = [rows.to_pandas() for _, _, _, rows in iter_results(out, optimizers, tables,
+                                                                  seeds)]
+    if not frames:
+        raise NasbenchError(f"No finished runs under {str(out)[:200]}.")
+    df = pd.concat(frames, ignore_index=True)
+    _check_baselines(df, out)
+    return df
+
+
+def count_results(out: str | os.PathLike[str], optimizers: Sequence[str] | None = None,
+                  tables: Sequence[str] | None = None, seeds: Sequence[int] | None = None
+                  ) -> int:
+    """The number of rows :func:`load_results` would return, with its checks (duplicate
+    seeds, mixed baselines), reading only the ``seed``, ``table`` and ``baseline`` columns."""
+    n = 0
+    baselines: dict[str, set[str]] = {}
+    for *_, rows in iter_results(out, optimizers, tables, seeds,
+                                 columns=["seed", "table", "baseline"],
+                                 read_dictionary=["table", "baseline"]):
+        n += rows.num_rows
+        if not rows.num_rows:
+            continue
+        base = rows.column("baseline").unique().to_pylist() \
+            if "baseline" in rows.column_names else ["mean"]
+        for t in rows.column("table").unique().to_pylist():
+            baselines.setdefault(str(t), set()).update(
+                "mean" if b is None else str(b) for b in base)
+    mixed = [t for t, b in baselines.items() if len(b) > 1]
+    if mixed:
+        raise mixed_baselines_error(mixed, out)
+    return n
+
+
+def iter_results(out: str | os.PathLike[str], optimizers: Sequence[str] | None = None,
+                 tables: Sequence[str] | None = None, seeds: Sequence[int] | None = None,
+                 columns: Sequence[str] | None = None, read_dictionary: Sequence[str] = ()
+                 ) -> Iterator[tuple[str, str, Path, Any]]:
+    """The finished rows under ``out``, one cell file at a time, in path order:
+    ``(optimizer, table, path, rows)`` with ``optimizer`` and ``table`` from the path and
+    ``rows`` a ``pyarrow.Table`` (possibly empty) of that file's ``columns`` that exist (default
+    all; ``read_dictionary``: string columns to read dictionary-encoded).
+
+    The rows are those of :func:`load_results`: only the given optimizers, tables and
+    seeds, each (optimizer, table, seed) once (a seed already read from an earlier file is
+    left out if both copies are identical, else :class:`DuplicateRunsError`). Memory: one
+    file's columns, a dict entry per seed of the current (optimizer, table) and 16 bytes per
+    seed of the others."""
+    import numpy as np
     import pyarrow.parquet as pq
 
     root = Path(out) / "runs"
-    wanted = None if seeds is None else list(seeds)
-    frames: list[pd.DataFrame] = []
-    owner: dict[tuple[str, str, int], tuple[int, Path]] = {}
+    wanted = None if seeds is None else np.asarray(list(seeds), dtype=np.int64)
+    paths: list[Path] = []
+    done: dict[tuple[str, str], tuple[Any, Any]] = {}  # key -> (seeds, index into paths)
+    key: tuple[str, str] | None = None
+    owner: dict[int, int] = {}  # seed of ``key`` -> index into paths of its first file
     for f in sorted(root.rglob("s*.parquet")) if root.exists() else []:
         opt, space, dataset = f.parts[-4], f.parts[-3], f.parts[-2]
         tab = f"{space}/{dataset}"
@@ -569,28 +649,42 @@ def load_results(out: str | os.PathLike[str], optimizers: Sequence[str] | None =
             continue
         if tables is not None and tab not in tables:
             continue
-        part = pq.read_table(f).to_pandas()
-        if wanted is not None:
-            part = part[part["seed"].isin(wanted)]
-        present = [int(x) for x in pd.unique(part["seed"])]
-        dup = [x for x in present if (opt, tab, x) in owner]
+        if (opt, tab) != key:  # files of one key are adjacent in path order: compact the last
+            if key is not None:
+                done[key] = (np.fromiter(owner, np.int64, len(owner)),
+                             np.fromiter(owner.values(), np.int64, len(owner)))
+            key = (opt, tab)
+            old_seeds, old_at = done.pop(key, ((), ()))
+            owner = dict(zip((int(x) for x in old_seeds), (int(i) for i in old_at)))
+        names = None
+        if columns is not None:
+            have = set(pq.read_schema(f).names)
+            names = [c for c in columns if c in have]
+        rows = pq.read_table(f, columns=names, read_dictionary=[
+            c for c in read_dictionary if names is None or c in names] or None)
+        seed = rows.column("seed").to_numpy()
+        keep = np.ones(len(seed), dtype=bool) if wanted is None else np.isin(seed, wanted)
+        present = [int(x) for x in np.unique(seed[keep])]
+        dup = [x for x in present if x in owner]
         for x in dup:
-            i, first = owner[(opt, tab, x)]
-            if not _same_rows(frames[i][frames[i]["seed"] == x], part[part["seed"] == x]):
+            first = paths[owner[x]]
+            if not _same_rows(_seed_rows(first, x), _seed_rows(f, x)):
                 raise DuplicateRunsError(
                     f"Seed {x} of {opt} on {tab} is in two cell files with different rows: "
                     f"{first.name} and {f.name} under {str(f.parent)[:150]}; delete one and "
                     "rerun the same command.")
         if dup:
-            part = part[~part["seed"].isin(dup)]
+            keep &= ~np.isin(seed, dup)
+        paths.append(f)
         for x in present:
-            owner.setdefault((opt, tab, x), (len(frames), f))
-        frames.append(part)
-    if not frames:
-        raise NasbenchError(f"No finished runs under {str(out)[:200]}.")
-    df = pd.concat(frames, ignore_index=True)
-    _check_baselines(df, out)
-    return df
+            owner.setdefault(x, len(paths) - 1)
+        yield opt, tab, f, rows if keep.all() else rows.filter(keep)
+
+
+def _seed_rows(path: Path, seed: int) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path, filters=[("seed", "==", seed)]).to_pandas()
 
 
 def _same_rows(a: pd.DataFrame, b: pd.DataFrame) -> bool:
@@ -609,8 +703,14 @@ def _check_baselines(df: pd.DataFrame, out: str | os.PathLike[str]) -> None:
     df["baseline"] = df["baseline"].fillna("mean")
     mixed = [str(t) for t, g in df.groupby("table", sort=False) if g["baseline"].nunique() > 1]
     if mixed:
-        raise NasbenchError(
-            f"The runs under {out} for {', '.join(mixed)} were scored against different "
-            "baselines (older cells against the mean, newer ones against the median the "
-            "metric declares), so their normalised regrets cannot be compared. Delete those "
-            "tables' cells under runs/ and rerun the same command to redo them.")
+        raise mixed_baselines_error(mixed, out)
+
+
+def mixed_baselines_error(tables: Sequence[str], out: str | os.PathLike[str]
+                          ) -> NasbenchError:
+    """The error for runs of one table scored against different baselines."""
+    return NasbenchError(
+        f"The runs under {out} for {', '.join(tables)} were scored against different "
+        "baselines (older cells against the mean, newer ones against the median the "
+        "metric declares), so their normalised regrets cannot be compared. Delete those "
+        "tables' cells under runs/ and rerun the same command to redo them.")

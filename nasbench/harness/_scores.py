@@ -6,6 +6,7 @@ concatenated over optimizers, tables and seeds.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,17 +23,30 @@ def curve_matrix(df: pd.DataFrame, value: str = "incumbent_score", x: str = "ste
     """Anytime values of one (optimizer, table): ``(seeds, grid, values)`` where ``values``
     has shape (n_seeds, len(grid)); value at grid point g = the last row with ``x <= g``
     (NaN before a seed's first finished evaluation). Default grid: every step, or 100 points
-    of simulated time when ``x="sim_time"``."""
+    of simulated time when ``x="sim_time"`` (:func:`default_grid`)."""
     seeds = np.unique(df["seed"].to_numpy())
     if grid is None:
-        hi = float(df[x].max())
-        grid = np.arange(1, int(hi) + 1) if x == "step" else np.linspace(hi / 100, hi, 100)
-    out = np.full((len(seeds), len(grid)), np.nan)
-    for i, (_, g) in enumerate(df.groupby("seed", sort=True)):
-        xs, vs = g[x].to_numpy(), g[value].to_numpy()
+        grid = default_grid(float(df[x].max()), x)
+    series = ((g[x].to_numpy(), g[value].to_numpy()) for _, g in df.groupby("seed", sort=True))
+    return seeds, np.asarray(grid), curves_on_grid(series, len(seeds), grid)
+
+
+def default_grid(hi: float, x: str = "step") -> np.ndarray:
+    """The anytime grid of a group whose largest ``x`` is ``hi``: steps ``1..hi``, or 100
+    evenly spaced points of simulated time up to ``hi`` seconds."""
+    return np.arange(1, int(hi) + 1) if x == "step" else np.linspace(hi / 100, hi, 100)
+
+
+def curves_on_grid(series: Iterable[tuple[np.ndarray, np.ndarray]], n: int, grid: np.ndarray
+                   ) -> np.ndarray:
+    """Shape (n, len(grid)): row i is the ``(xs, values)`` pair i of ``series`` (one seed,
+    ``xs`` ascending) read at every grid point (the value of the last ``x <= g``, NaN
+    before the first)."""
+    out = np.full((n, len(grid)), np.nan)
+    for i, (xs, vs) in enumerate(series):
         at = np.searchsorted(xs, grid, side="right") - 1
         out[i] = np.where(at >= 0, vs[np.maximum(at, 0)], np.nan)
-    return seeds, np.asarray(grid), out
+    return out
 
 
 #: Most bytes one step of :func:`bootstrap_median` gathers (resampled seeds x grid points).
@@ -81,10 +95,19 @@ def anytime(df: pd.DataFrame, value: str = "incumbent_score", x: str = "step",
     parts = []
     for (opt, tab), g in df.groupby(["optimizer", "table"], sort=False):
         _, grid, vals = curve_matrix(g, value, x)
-        med, lo, hi = bootstrap_median(vals, n_boot, seed)
-        parts.append(pd.DataFrame({"optimizer": opt, "table": tab, "x": grid, "median": med,
-                                   "lo": lo, "hi": hi, "mean": np.nanmean(vals, axis=0)}))
+        parts.append(anytime_band(opt, tab, grid, vals, n_boot, seed))
     return pd.concat(parts, ignore_index=True)
+
+
+def anytime_band(optimizer: Any, table: Any, grid: np.ndarray, values: np.ndarray,
+                 n_boot: int = 1000, seed: int | None = 0) -> pd.DataFrame:
+    """The rows of :func:`anytime` for one (optimizer, table) from its curve matrix
+    ``values`` (shape (n_seeds, len(grid)), :func:`curve_matrix`)."""
+    import pandas as pd
+
+    med, lo, hi = bootstrap_median(values, n_boot, seed)
+    return pd.DataFrame({"optimizer": optimizer, "table": table, "x": grid, "median": med,
+                         "lo": lo, "hi": hi, "mean": np.nanmean(values, axis=0)})
 
 
 def final_scores(df: pd.DataFrame, at_step: int | None = None) -> pd.DataFrame:
