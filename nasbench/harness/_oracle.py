@@ -39,9 +39,12 @@ def search_space(table: Any) -> Any:
     """The search space whose :meth:`enumerate` is exactly the table's archs.
 
     ``Table.space`` already is that space (NAS-Bench-Graph ``proteins`` gets its restricted
-    op set from the catalog); kept as one place to ask.
+    op set from the catalog), except for a model-served surrogate (``darts``), whose space
+    is the whole space and whose ``rows_space`` is its rows (the imported archs plus the
+    sample it was built with).
     """
-    return table.space
+    rows = getattr(table, "rows_space", None)
+    return table.space if rows is None else rows
 
 
 class Oracle:

@@ -80,6 +80,9 @@ def add_parser(subparsers: Any, parents: tuple[argparse.ArgumentParser, ...] = (
                         "val_acc, train_time, params)")
     b.add_argument("--predictor", default="xgb", help="predictor name (default xgb)")
     b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--sample", type=int, default=0,
+                   help="darts: also predict this many genotypes drawn uniformly from the "
+                        "whole space and store them as rows (the harness searches the rows)")
     b.add_argument("--out-dir", default=None,
                    help="root folder (default: <store home>/surrogates, which the store "
                         "serves after the rebuild this command runs)")
@@ -130,6 +133,7 @@ def run(args: argparse.Namespace) -> None:
             raise PredictorsUsageError(f"--out-dir {args.out_dir[:200]!r} is not a folder.")
         folder = build_surrogates(db, args.space, args.dataset, metrics,
                                   predictor=args.predictor, seed=args.seed,
+                                  sample=args.sample,
                                   out_dir=None if args.out_dir is None else
                                   str(Path(args.out_dir).resolve()))  # "a:b" is no URI
         print(f"wrote {folder}")

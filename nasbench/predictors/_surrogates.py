@@ -58,6 +58,8 @@ if TYPE_CHECKING:
     from nasbench.store._table import Table
 
 SPLIT_TAG = 2024
+#: added to ``seed`` for the whole-space sample of a model-served surrogate
+SAMPLE_TAG = 301
 TIME_LIKE_UNITS = ("seconds", "millions")
 POSITIVE_UNITS = ("seconds", "millions", "mse")
 CARD_VERSION = 1
@@ -111,6 +113,7 @@ def build_surrogates(
     seed: int = 0,
     out_dir: str | Path | None = None,
     train_fraction: float = 0.8,
+    sample: int = 0,
     **params: Any,
 ) -> Path:
     """Train ``predictor`` per metric and write the surrogate folder (module docstring).
@@ -129,6 +132,11 @@ def build_surrogates(
         out_dir: root folder; default ``<store home>/surrogates``, which the store serves
             as ``source="surrogate"`` tables after the next build. The shipped models live
             in the package (``nasbench/data/surrogates``); to update them, pass that folder.
+        sample: model-served spaces (``darts``) only: also predict this many genotypes
+            drawn uniformly from the whole space (seeded by ``seed``; duplicates and the
+            table's own archs dropped) and store them as rows beside the table's archs, so
+            the harness, ``array`` and SQL reach unevaluated archs too (the harness searches
+            a model-served table's rows: the imported archs plus this sample).
         params: passed to the predictor (for ``xgb`` they override :data:`XGB_SURROGATE`).
 
     Returns:
@@ -144,6 +152,13 @@ def build_surrogates(
             f"The {table.space_name} surrogate is served by its saved model over the whole "
             f"space, which needs the 'xgb' predictor (XGBoost JSON). Got {predictor!r} "
             "instead.")
+    if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 0:
+        raise SurrogateBuildError(f"The 'sample' parameter must be a non-negative int. Got "
+                                  f"{sample!r} instead.")
+    if sample and not served:
+        raise SurrogateBuildError(f"sample= adds unevaluated archs to a model-served surrogate "
+                                  f"({', '.join(sorted(MODEL_SERVED))}); the {table.space_name} "
+                                  "surrogate already predicts every arch of its space.")
     root = Path(out_dir) if out_dir is not None else Path(db.home) / "surrogates"
     folder = root / f"{table.space_name}__{table.dataset}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -179,6 +194,9 @@ def build_surrogates(
                    if m in frame.columns and "transform_file" in e}
         frame = frame[[c for c in frame.columns
                        if c == "arch_id" or c.removesuffix("__noise_std") in entries]]
+    extra: list[Any] = []
+    if served and sample:
+        frame, extra = _with_sample(frame, table, folder, entries, int(sample), seed)
     _check_predictions(frame, {m: e["unit"] for m, e in entries.items()}, pred_path)
     _write_parquet(frame, pred_path)
     atomic_write(folder / "split.json", json.dumps(splits) + "\n")
@@ -191,7 +209,12 @@ def build_surrogates(
         "seed": seed,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "data": {"n_archs": len(table), "store_build": str(getattr(db, "path", "")),
-                 "labels": "seed mean of each training arch"},
+                 "labels": "seed mean of each training arch",
+                 "n_sampled": len(extra),
+                 **({"sample": f"{int(sample)} genotypes drawn uniformly from the whole "
+                               f"space with seed {seed + SAMPLE_TAG}; {len(extra)} new after "
+                               "dropping duplicates and the table's archs; predicted rows "
+                               "beside the table's"} if extra else {})},
         "split": {"rule": f"shuffle archs with a value using numpy default_rng([seed, "
                           f"{SPLIT_TAG}]); first {train_fraction:.0%} train, rest held out "
                           "(arch ids in split.json); " + (
@@ -204,9 +227,50 @@ def build_surrogates(
         "files": card_files(folder, entries),
     }
     if served:
-        card["serving"] = _check_served(folder, table, archs, frame, card)
+        card["serving"] = _check_served(folder, table, _frame_archs(frame, table, extra),
+                                        frame, card)
     atomic_write(folder / "model_card.json", json.dumps(card, indent=1, sort_keys=False) + "\n")
     return folder
+
+
+def _with_sample(frame: Any, table: Table, folder: Path, entries: dict[str, Any], n: int,
+                 seed: int) -> tuple[Any, list[Any]]:
+    """``frame`` with predicted rows for ``n`` uniform genotypes of the whole space (new
+    ones only), sorted by ``arch_id``; and those archs in ``arch_id`` order."""
+    import pandas as pd
+
+    from nasbench.spaces import get_space
+
+    whole = get_space(table.space_name)
+    have = set(np.asarray(table.keys).tolist())
+    new: dict[int, Any] = {}
+    for a in whole.sample(n, seed=seed + SAMPLE_TAG):
+        k = int(whole.key(a))
+        if k not in have and k not in new:
+            new[k] = whole.canonical(a)
+    keys = sorted(new)
+    archs = [new[k] for k in keys]
+    models = ServedModels.from_folder(folder, whole, entries, card_files(folder, entries),
+                                      "Retrain with `nasbench surrogates build`.")
+    x = models.features(archs)
+    part = {"arch_id": np.asarray(keys, dtype=np.int64)}
+    for col in frame.columns[1:]:
+        m = col.removesuffix("__noise_std")
+        pred = models.predict(m, x)
+        part[col] = models.noise_std(m, pred) if col != m else pred
+    out = pd.concat([frame, pd.DataFrame(part)], ignore_index=True)
+    return out.sort_values("arch_id", kind="stable").reset_index(drop=True), archs
+
+
+def _frame_archs(frame: Any, table: Table, extra: list[Any]) -> list[Any]:
+    """The canonical archs of ``frame``'s rows: the table's, then the sample's, merged in
+    ``arch_id`` order as :func:`_with_sample` sorted them."""
+    if not extra:
+        return table.archs()
+    space = table.space
+    by_key = dict(zip(np.asarray(table.keys).tolist(), table.archs(), strict=True))
+    by_key.update((int(space.key(a)), a) for a in extra)
+    return [by_key[int(k)] for k in frame["arch_id"].tolist()]
 
 
 class SurrogateBuildError(NasbenchError, ValueError):

@@ -48,6 +48,20 @@ class ModelSurrogateTable(SurrogateTable):
         self._served = ServedModels.from_folder(build_path / model["dir"], self.space,
                                                 model["metrics"], model["sha256"], REPAIR)
 
+    @property
+    def rows_space(self) -> Any:
+        """The space restricted to this table's rows (the measured table's archs plus any
+        whole-space sample the surrogate was built with, ``surrogates build --sample``):
+        what the harness searches, since it needs a space it can enumerate. Built on first
+        use."""
+        rows = self.__dict__.get("_rows_space")
+        if rows is None:
+            from nasbench.spaces import SPACES
+
+            make: Any = SPACES[self.space_name]  # DartsSpace(keys=...): a restricted space
+            rows = self.__dict__["_rows_space"] = make(keys=np.asarray(self.keys).tolist())
+        return rows
+
     def query(
         self,
         arch: Any,

@@ -259,3 +259,44 @@ def test_no_darts_table_says_to_import(tmp_path: Path, capsys: pytest.CaptureFix
     code = main(["surrogates", "build", "darts", "cifar10", "--home", str(tmp_path / "empty")])
     err = capsys.readouterr().err
     assert code == 2 and "nasbench import nb301" in err and len(err.strip().splitlines()) == 1
+
+
+def test_sampled_rows_and_a_harness_run_on_the_surrogate(built, tmp_path: Path) -> None:
+    """``sample=``: unevaluated genotypes become predicted rows; the harness searches the
+    rows (imported + sample) with the surrogate's values."""
+    from nasbench import harness
+    from nasbench.predictors import build_surrogates
+    from nasbench.predictors._served import ServedModels
+    from nasbench.store import build
+
+    home = tmp_path / "home"
+    shutil.copytree(built.home / "imports", home / "imports")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("nasbench.store._build.default_recipes", _recipes)
+        build(home, progress=lambda s: None)
+        db = nasbench.open(home, build=False)
+        folder = build_surrogates(db, "darts", "cifar10", seed=0, sample=200)
+        build(home, progress=lambda s: None)
+    t = nasbench.open(home, build=False).table("darts", "cifar10", source="surrogate")
+    measured = nasbench.open(home, build=False).table("darts", "cifar10")
+    card = json.loads((folder / "model_card.json").read_text())
+    n_new = card["data"]["n_sampled"]
+    assert 190 <= n_new <= 200 and len(t) == len(measured) + n_new
+    assert np.all(np.diff(np.asarray(t.keys)) > 0)
+    new = sorted(set(np.asarray(t.keys).tolist()) - set(np.asarray(measured.keys).tolist()))
+    archs = [t.space.from_key(k) for k in new[:5]]
+    # a sampled row holds the model's prediction, as query() predicts it on demand
+    models = ServedModels.from_folder(folder, t.space, card["metrics"], card["files"], "")
+    want = models.predict("val_acc", models.features(archs))
+    assert np.array_equal(t.array("val_acc")[t.rows(archs)], want)
+    assert [t.query(a, "val_acc")["val_acc"] for a in archs] == want.tolist()
+    # the harness searches the rows: 20 evaluations, values from the stored predictions
+    assert len(t.rows_space.enumerate()) == len(t)
+    res = harness.run("rea", t, 20, seed=0, metric="val_acc")
+    assert len(res) == 20
+    rows = t.rows(list(res["arch"]))
+    assert np.array_equal(res["observed"].to_numpy(), t.array("val_acc")[rows])
+    assert res["incumbent_score"].iloc[-1] == res["observed"].max()
+    assert res.equals(harness.run("rea", t, 20, seed=0, metric="val_acc"))  # seeded
+    with pytest.raises(NasbenchError, match="sample"):
+        build_surrogates(db, "darts", "cifar10", sample=-1)
