@@ -120,10 +120,15 @@ def _plugins() -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nasbench`` script; returns the exit status."""
+    parser = _parser()
     try:
-        args = _parser().parse_args(argv)
+        args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed its one line (or --help)
         return int(exc.code or 0)
+    bare = _bare_dash_option(parser, args)
+    if bare is not None:  # argparse reads "--opt=--" as [] (it drops the "--")
+        print(f"nasbench: error: option {bare} needs a value; got '--'", file=sys.stderr)
+        return 2
     try:
         _run(args)
     except BrokenPipeError:
@@ -140,6 +145,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say_error(exc)
         return 2
     return 0
+
+
+def _bare_dash_option(parser: argparse.ArgumentParser, args: argparse.Namespace
+                      ) -> str | None:
+    """The option string of a single-valued option whose value came out as a list (what
+    argparse makes of ``--opt=--``), or None."""
+    stack, seen = [parser], set()
+    while stack:
+        p = stack.pop()
+        for action in p._actions:  # argparse keeps no public list of its actions
+            if isinstance(action, argparse._SubParsersAction):
+                stack.extend(sub for sub in action.choices.values() if id(sub) not in seen)
+                seen.update(id(sub) for sub in action.choices.values())
+            elif (action.nargs is None and action.option_strings
+                  and isinstance(getattr(args, action.dest, None), list)):
+                return str(action.option_strings[-1])
+    return None
 
 
 def _say_error(exc: BaseException) -> None:

@@ -100,3 +100,19 @@ def test_predictor_without_its_package(store_home: Path, capsys: Any, monkeypatc
                     "--predictors", f"mean,{predictor}", "--train-sizes", "10",
                     "--repetitions", "1", "--test-size", "50"], capsys)
     assert rc == 2 and len(err) == 1 and module in err[0]
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["pareto", "nb201", "cifar10", "--objectives=--"], "--objectives"),
+    (["predictors", "evaluate", "nb201", "cifar10", "--plot=--"], "--plot"),
+    (["query", "nb201", "cifar10", "421211", "--metrics=--"], "--metrics"),
+])
+def test_a_bare_double_dash_value_is_one_line_exit_2(
+        argv: list[str], option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """argparse turns ``--opt=--`` into an empty list; the CLI refuses it by name (the fault
+    campaign, seed 7, found two tracebacks from it)."""
+    from nasbench.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"nasbench: error: option {option} needs a value; got '--'"]
