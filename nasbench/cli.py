@@ -151,7 +151,8 @@ def _bare_dash_option(parser: argparse.ArgumentParser, args: argparse.Namespace
                       ) -> str | None:
     """The option string of a single-valued option whose value came out as a list (what
     argparse makes of ``--opt=--``), or None."""
-    stack, seen = [parser], set()
+    stack: list[argparse.ArgumentParser] = [parser]
+    seen: set[int] = set()
     while stack:
         p = stack.pop()
         for action in p._actions:  # argparse keeps no public list of its actions
