@@ -229,6 +229,17 @@ def assemble_table(folders: Sequence[str | Path]) -> pd.DataFrame:
     cols = ["space", "dataset", "arch", "cell", "proxy", "value", "input", "batch_size", "seed",
             "time_s", "error", "fingerprint"]
     out = pd.concat(parts, ignore_index=True)[cols]
+    # a cell scored by two jobs (a sample, then the full run) is kept once, and only if both
+    # gave the same value (same inputs: deterministic on CPU)
+    by = ["dataset", "cell", "proxy"]
+    dup = out.duplicated(by, keep=False)
+    if dup.any():
+        same = out[dup].groupby(by)["value"].agg(lambda v: v.nunique(dropna=False) == 1)
+        if not same.all():
+            d, c, p = same.index[~same.to_numpy()][0]
+            raise ProxyError(f"Two checkpoint folders scored {p} of cell {c} ({d}) "
+                             "differently; assemble folders made with the same inputs.")
+        out = out[~out.duplicated(by, keep="first")]
     return out.astype({"batch_size": "int64", "seed": "int64"}).reset_index(drop=True)
 
 

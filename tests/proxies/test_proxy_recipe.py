@@ -76,6 +76,39 @@ def test_shipped_table_conforms() -> None:
     assert set(rows["dataset"]) <= {"cifar10", "cifar100", "imagenet16-120"}
     c10 = rows[(rows["dataset"] == "cifar10") & (rows["proxy"] == "synflow")]
     assert len(c10) == 6466 and c10["value"].notna().all()
+    for ds in ("cifar100", "imagenet16-120"):  # synflow of every class of each variant
+        sel = rows[(rows["dataset"] == ds) & (rows["proxy"] == "synflow")]
+        assert len(sel) == 6466 and sel["value"].notna().all()
+    for proxy in ("naswot", "jacob_cov"):  # every class; a few singular kernels are errors
+        sel = rows[(rows["dataset"] == "cifar10") & (rows["proxy"] == proxy)]
+        assert len(sel) == 6466 and sel["value"].notna().sum() >= 6400
+        assert sel.loc[sel["value"].isna(), "error"].notna().all()
+    assert not rows.duplicated(["dataset", "cell", "proxy"]).any()
+
+
+@needs_table
+def test_shipped_values_recompute_bit_identically() -> None:
+    """A shipped NASWOT / jacob_cov value is what compute_proxies gives for that class
+    representative on the recorded input (seeded Gaussian batch of 64), in this process."""
+    pytest.importorskip("torch")
+    from nasbench.proxies import compute_proxies, synthetic_batch
+
+    rows = ProxyRecipe().rows()
+    sel = rows[(rows["dataset"] == "cifar10") & (rows["proxy"].isin(["naswot", "jacob_cov"]))
+               & rows["value"].notna()]
+    cell = sorted(sel["cell"])[len(sel) // 3]
+    want = dict(sel[sel["cell"] == cell][["proxy", "value"]].itertuples(index=False))
+    assert set(sel[sel["cell"] == cell]["input"]) == {"synthetic N(0,1) seed=0 batch=64"}
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the table's workers ran (compute_table threads=1)
+    try:
+        got = compute_proxies(cell, ["naswot", "jacob_cov"],
+                              synthetic_batch("cifar10", 64, 0), seed=0)
+    finally:
+        torch.set_num_threads(threads)
+    assert got == want
 
 
 @needs_table
