@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed its one line (or --help)
         return int(exc.code or 0)
-    bare = _bare_dash_option(parser, args)
+    bare = _bare_dash_option(parser, sys.argv[1:] if argv is None else list(argv))
     if bare is not None:  # argparse reads "--opt=--" as [] (it drops the "--")
         print(f"nasbench: error: option {bare} needs a value; got '--'", file=sys.stderr)
         return 2
@@ -147,21 +147,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _bare_dash_option(parser: argparse.ArgumentParser, args: argparse.Namespace
-                      ) -> str | None:
-    """The option string of a single-valued option whose value came out as a list (what
-    argparse makes of ``--opt=--``), or None."""
+def _bare_dash_option(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str | None:
+    """The option of an ``--opt=--`` token for a single-valued option (argparse drops the
+    ``--`` and stores ``[]``), or None."""
+    given = {t[:-3] for t in argv if t.endswith("=--")}
+    if not given:
+        return None
     stack: list[argparse.ArgumentParser] = [parser]
     seen: set[int] = set()
     while stack:
         p = stack.pop()
         for action in p._actions:  # argparse keeps no public list of its actions
             if isinstance(action, argparse._SubParsersAction):
-                stack.extend(sub for sub in action.choices.values() if id(sub) not in seen)
-                seen.update(id(sub) for sub in action.choices.values())
-            elif (action.nargs is None and action.option_strings
-                  and isinstance(getattr(args, action.dest, None), list)):
-                return str(action.option_strings[-1])
+                subs = [sub for sub in action.choices.values() if id(sub) not in seen]
+                seen.update(id(sub) for sub in subs)
+                stack.extend(subs)
+            elif (type(action) in (argparse._StoreAction, argparse._AppendAction)
+                  and action.nargs is None):
+                hit = given.intersection(action.option_strings)
+                if hit:
+                    return hit.pop()
     return None
 
 

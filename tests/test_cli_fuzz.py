@@ -106,6 +106,7 @@ def test_predictor_without_its_package(store_home: Path, capsys: Any, monkeypatc
     (["pareto", "nb201", "cifar10", "--objectives=--"], "--objectives"),
     (["predictors", "evaluate", "nb201", "cifar10", "--plot=--"], "--plot"),
     (["query", "nb201", "cifar10", "421211", "--metrics=--"], "--metrics"),
+    (["compare", "--param=--"], "--param"),  # an append option
 ])
 def test_a_bare_double_dash_value_is_one_line_exit_2(
         argv: list[str], option: str, capsys: pytest.CaptureFixture[str]) -> None:
