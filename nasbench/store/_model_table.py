@@ -3,13 +3,15 @@
 Contract: a :class:`ModelSurrogateTable` is a :class:`~nasbench.store.SurrogateTable` whose
 catalog entry has a ``model`` section (``nasbench surrogates build darts <dataset>``; see
 :mod:`nasbench.predictors._served`). Its rows, and everything read from them (``array``,
-``archs``, ``to_pandas``, ``pareto``, SQL), are the predictions stored for the archs of the
-measured table it was trained on. :meth:`~ModelSurrogateTable.query` and
-:meth:`~ModelSurrogateTable.query_many` instead predict from the models in the build for
-*any* valid arch of :attr:`space` (the whole space), evaluated or not; for a table arch the
-two agree bit for bit (the builder checks it). The model files are read once when the table
-is opened, each checked against the sha256 the catalog records; predictions are never
-cached. Invalid archs raise the space's :class:`~nasbench.errors.InvalidArchitectureError`.
+``archs``, ``to_pandas``, ``pareto``, SQL, and the harness through :attr:`rows_space`), are
+the predictions stored for the archs of the measured table it was trained on, plus the
+whole-space sample it was built with (``surrogates build --sample N``).
+:meth:`~ModelSurrogateTable.query` and :meth:`~ModelSurrogateTable.query_many` instead
+predict from the models in the build for *any* valid arch of :attr:`space` (the whole
+space), evaluated or not; for a stored arch the two agree bit for bit (the builder checks
+it). The model files are read once when the table is opened, each checked against the
+sha256 the catalog records; predictions are never cached. Invalid archs raise the space's
+:class:`~nasbench.errors.InvalidArchitectureError`.
 """
 
 from __future__ import annotations
