@@ -50,6 +50,12 @@ def _exact(x: Any) -> bool:
     return True
 
 
+def check_sample_size(n: object) -> None:
+    """Raise ``ValueError`` unless ``n`` (an arch count to sample) is a non-negative int."""
+    if not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"The 'n' parameter of sample must be a non-negative int. Got {n!r}.")
+
+
 class SearchSpace(ABC):
     """A fixed, finite NAS search space.
 
@@ -213,8 +219,7 @@ class SearchSpace(ABC):
 
     def sample(self, n: int, seed: int | None = None) -> list[Arch]:
         """Draw ``n`` archs uniformly (with replacement) from :meth:`enumerate`."""
-        if not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"The 'n' parameter of sample must be a non-negative int. Got {n!r}.")
+        check_sample_size(n)
         pool = self._enumerated()
         idx = np.random.default_rng(seed).integers(0, len(pool), size=int(n))
         return [pool[i] for i in idx]

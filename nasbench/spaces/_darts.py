@@ -43,7 +43,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nasbench.errors import InvalidArchitectureError, unknown_choice_message
-from nasbench.spaces._base import SearchSpace
+from nasbench.spaces._base import SearchSpace, check_sample_size
 from nasbench.spaces._common import is_int_like, key_restriction, not_parseable, short
 
 OPS: tuple[str, ...] = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3",
@@ -300,8 +300,7 @@ class DartsSpace(SearchSpace):
         """``n`` archs, uniform over the space (or over the restricted space's archs)."""
         if self._members is not None:
             return super().sample(n, seed)
-        if not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"The 'n' parameter of sample must be a non-negative int. Got {n!r}.")
+        check_sample_size(n)
         rng = np.random.default_rng(seed)
         codes = rng.integers(0, CELL_SIZE, size=(int(n), 2))
         return [DartsArch(_cell_of(int(a)), _cell_of(int(b))) for a, b in codes.tolist()]

@@ -71,7 +71,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nasbench.errors import InvalidArchitectureError, unknown_choice_message
-from nasbench.spaces._base import SearchSpace
+from nasbench.spaces._base import SearchSpace, check_sample_size
 from nasbench.spaces._common import is_int_like, key_restriction, not_parseable, short
 
 INPUT = "input"
@@ -574,8 +574,7 @@ class NB101Space(SearchSpace):
         """``n`` canonical archs by NAS-Bench-101's random spec (see the module docstring)."""
         if self._members is not None:
             return super().sample(n, seed)
-        if not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"The 'n' parameter of sample must be a non-negative int. Got {n!r}.")
+        check_sample_size(n)
         rng = np.random.default_rng(seed)
         out: list[Any] = []
         iu = np.triu_indices(MAX_VERTICES, k=1)
