@@ -40,8 +40,13 @@ FULL = 15625
 REPO = Path(__file__).resolve().parents[1]
 
 
-def write_fixture(root: Path, n: int, seed: int = 0) -> dict[str, Any]:
-    """Write ``n`` archs (official indexes 0..n-1) in both layouts under ``root``."""
+def write_fixture(root: Path, n: int, seed: int = 0,
+                  layouts: tuple[str, ...] = ("single", "simple")) -> dict[str, Any]:
+    """Write ``n`` archs (official indexes 0..n-1) in ``layouts`` under ``root``.
+
+    The single file needs every arch in memory while it is written (about 2 GB per 1,000
+    archs); the folder alone is written one arch at a time.
+    """
     import numpy as np
     from nats_bench import ArchResults, ResultsCount, pickle_save
 
@@ -83,19 +88,22 @@ def write_fixture(root: Path, n: int, seed: int = 0) -> dict[str, Any]:
                     ar.update(dataset, s, r)
             hp2[hp] = ar.state_dict()
         pickle_save(hp2, str(simple / f"{idx:06d}.pickle"))
-        arch2infos[idx] = hp2
+        if "single" in layouts:
+            arch2infos[idx] = hp2
     gen_simple = time.perf_counter() - t0
-    single = root / "NATS-tss-v1_0-3ffb9.pickle"
-    t1 = time.perf_counter()
-    pickle_save({"meta_archs": meta, "arch2infos": arch2infos,
-                 "evaluated_indexes": sorted(arch2infos)}, str(single))
-    gen_single = time.perf_counter() - t1
     folder_bytes = sum(p.stat().st_size for p in simple.iterdir())
-    single_path = Path(str(single) + ".pbz2")
-    return {"simple": str(simple), "single": str(single_path),
-            "simple_mb": round(folder_bytes / 2**20, 1),
-            "single_mb": round(single_path.stat().st_size / 2**20, 1),
-            "generate_simple_s": round(gen_simple, 1), "generate_single_s": round(gen_single, 1)}
+    out: dict[str, Any] = {"simple": str(simple), "simple_mb": round(folder_bytes / 2**20, 1),
+                           "generate_simple_s": round(gen_simple, 1)}
+    if "single" in layouts:
+        single = root / "NATS-tss-v1_0-3ffb9.pickle"
+        t1 = time.perf_counter()
+        pickle_save({"meta_archs": meta, "arch2infos": arch2infos,
+                     "evaluated_indexes": sorted(arch2infos)}, str(single))
+        single_path = Path(str(single) + ".pbz2")
+        out.update(single=str(single_path),
+                   single_mb=round(single_path.stat().st_size / 2**20, 1),
+                   generate_single_s=round(time.perf_counter() - t1, 1))
+    return out
 
 
 _PRELUDE = """
@@ -135,41 +143,102 @@ import sys, time
 import nats_bench
 t = time.perf_counter()
 api = nats_bench.create(sys.argv[1], "tss", fast_mode=True, verbose=False)
-for i in range(int(sys.argv[2])):
-    for hp in ("12", "200"):
-        api.query_meta_info_by_index(i, hp)
-        api.clear_params(i, hp)
+loaded = 0
+try:
+    for i in range(int(sys.argv[2])):
+        for hp in ("12", "200"):
+            api.query_meta_info_by_index(i, hp)
+            api.clear_params(i, hp)
+        loaded = i + 1
+except MemoryError:  # under --theirs-limit-gb: report how far it got
+    del api
+print(json.dumps({"archs_loaded": loaded}))
 _report(t)
+"""
+_QUERY = """
+import sys, time
+import numpy as np
+import nasbench
+t_start = time.perf_counter()
+db = nasbench.open(sys.argv[1])
+tab = db.table("nb201", "cifar10")
+space = tab.space
+n = int(sys.argv[2])
+archs = [space.to_string(space.from_official_index(i)) for i in range(0, n, max(1, n // 3125))]
+tab.query(archs[0], ["test_acc"], schedule=12)
+tab.curve(archs[0], "val_acc", schedule=200)
+t0 = time.perf_counter()
+for a in archs:
+    tab.query(a, ["test_acc"], schedule=12)
+q12 = (time.perf_counter() - t0) / len(archs)
+t0 = time.perf_counter()
+for a in archs:
+    tab.query(a, ["val_acc"])
+q200 = (time.perf_counter() - t0) / len(archs)
+t0 = time.perf_counter()
+for a in archs:
+    tab.curve(a, "val_acc", schedule=200)
+c = (time.perf_counter() - t0) / len(archs)
+t0 = time.perf_counter()
+frame = tab.query_many(archs, ["val_acc", "test_acc"])
+qm = (time.perf_counter() - t0) / len(archs)
+print(json.dumps({"archs": len(archs), "query_test_acc_12_us": q12 * 1e6,
+                  "query_val_acc_200_us": q200 * 1e6, "curve_val_acc_200_us": c * 1e6,
+                  "query_many_per_arch_us": qm * 1e6,
+                  "curve_shape": list(np.shape(tab.curve(archs[1], "val_acc", seed="all")))}))
+_report(t_start)
 """
 
 
-def measure_rss(code: str, *args: str) -> dict[str, float]:
+def measure_rss(code: str, *args: str, limit_gb: float | None = None) -> dict[str, Any]:
     """Run ``code`` in a fresh interpreter: its own timing, the process's wall time and its
     peak RSS in MB (``VmHWM`` of the child: ``ru_maxrss`` would include the parent's size
-    at fork time)."""
+    at fork time). ``limit_gb`` caps the child's address space (``RLIMIT_AS``); the extra
+    JSON objects the child prints before its report are merged in."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+    def _cap() -> None:
+        import resource
+
+        cap = int(limit_gb * 2**30)  # type: ignore[operator]
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
     with tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-c", _PRELUDE + textwrap.dedent(code), *args],
-                              stdout=subprocess.PIPE, stderr=err, env=env, text=True)
+                              stdout=subprocess.PIPE, stderr=err, env=env, text=True,
+                              preexec_fn=_cap if limit_gb else None)
         wall = time.perf_counter() - t0
         if proc.returncode:
             err.seek(0)
             raise RuntimeError(f"measurement failed:\n{err.read()[-2000:]}")
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {"seconds": round(out["seconds"], 2), "process_wall_s": round(wall, 2),
-            "peak_rss_mb": round(out["hwm_kb"] / 1024, 1)}
+    lines = proc.stdout.strip().splitlines()
+    out = json.loads(lines[-1])
+    res: dict[str, Any] = {"seconds": round(out["seconds"], 2),
+                           "process_wall_s": round(wall, 2),
+                           "peak_rss_mb": round(out["hwm_kb"] / 1024, 1)}
+    for line in lines[:-1]:
+        if line.startswith("{"):
+            res.update(json.loads(line))
+    if limit_gb:
+        res["address_space_limit_gb"] = limit_gb
+    return res
 
 
-def run_once(root: Path, n: int, build: bool) -> dict[str, Any]:
-    fx = write_fixture(root / f"fixture_{n}", n)
+def run_once(root: Path, n: int, build: bool, layouts: tuple[str, ...] = ("single", "simple"),
+             theirs_limit_gb: float | None = None) -> dict[str, Any]:
+    fx = write_fixture(root / f"fixture_{n}", n, layouts=layouts)
     res: dict[str, Any] = {"archs": n, "fixture": fx}
-    res["ours_single"] = measure_rss(_OURS, fx["single"], str(root / f"home_single_{n}"))
-    res["theirs_single"] = measure_rss(_THEIRS_SINGLE, fx["single"])
-    res["ours_simple"] = measure_rss(_OURS, fx["simple"], str(root / f"home_simple_{n}"))
-    res["theirs_simple"] = measure_rss(_THEIRS_SIMPLE, fx["simple"], str(n))
+    if "single" in layouts:
+        res["ours_single"] = measure_rss(_OURS, fx["single"], str(root / f"home_single_{n}"))
+        res["theirs_single"] = measure_rss(_THEIRS_SINGLE, fx["single"])
+    home = str(root / f"home_simple_{n}")
+    res["ours_simple"] = measure_rss(_OURS, fx["simple"], home)
+    res["theirs_simple"] = measure_rss(_THEIRS_SIMPLE, fx["simple"], str(n),
+                                       limit_gb=theirs_limit_gb)
     if build:
-        res["build_after_import"] = measure_rss(_BUILD, str(root / f"home_simple_{n}"))
+        res["build_after_import"] = measure_rss(_BUILD, home)
+        res["queries_after_build"] = measure_rss(_QUERY, home, str(n))
     shutil.rmtree(root / f"fixture_{n}", ignore_errors=True)
     return res
 
@@ -197,15 +266,24 @@ def main() -> None:
     p.add_argument("--keep", default=None, help="work in this folder and keep it")
     p.add_argument("--build", action="store_true",
                    help="also time the store build of the folder import (a full rebuild)")
+    p.add_argument("--layouts", default="single,simple",
+                   help="layouts to write and import: single, simple or both (the single "
+                        "file is unpickled whole: about 2 GB per 1,000 archs of random values)")
+    p.add_argument("--theirs-limit-gb", type=float, default=None,
+                   help="cap the official API's address space on the folder (it keeps every "
+                        "arch it loads); it then reports how many archs it loaded")
     args = p.parse_args()
     sizes = sorted(int(x) for x in args.archs.split(","))
+    layouts = tuple(x.strip() for x in args.layouts.split(","))
+    if not set(layouts) <= {"single", "simple"} or not layouts:
+        p.error(f"--layouts takes single and/or simple, got {args.layouts!r}")
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_nats_"))
     try:
-        runs = [run_once(root, n, args.build) for n in sizes]
+        runs = [run_once(root, n, args.build, layouts, args.theirs_limit_gb) for n in sizes]
         res: dict[str, Any] = {"cpu_count": os.cpu_count(),
                                "load_avg": [round(x, 2) for x in os.getloadavg()],
                                "runs": runs}
-        if len(runs) > 1:
+        if len(runs) > 1 and "single" in layouts:
             res["extrapolated_full_size"] = extrapolate(runs)
         print(json.dumps(res, indent=1))
     finally:

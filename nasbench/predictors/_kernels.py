@@ -70,6 +70,10 @@ class GPPredictor(_GPBase):
     :func:`~nasbench.predictors._gp.fit_gp`). ``predict(..., return_std=True)`` gives the
     latent std in target units. Exact GP: O(n^3) time, use up to a few thousand archs.
     ``cells="raw"`` encodes the cell exactly as given (default ``"merged"``).
+    ``features="zc"`` (nb201) appends the dense proxy features of our table
+    (:func:`nasbench.proxies._predictors.zc_dense_features`: the proxy columns that cover
+    99 % of the cells -- log10 synflow, log10 #params and #FLOPs for ``proxy_dataset``) as
+    further standardised columns.
     """
 
     name = "gp"
@@ -77,21 +81,31 @@ class GPPredictor(_GPBase):
     def __init__(self, *, space: SearchSpace | str, seed: int | None = None,
                  encoding: str = "default", length_scales: Sequence[float] = LENGTH_SCALES,
                  target: str = "rank", select_size: int | None = 600,
-                 cells: str = "merged") -> None:
+                 cells: str = "merged", features: str = "arch",
+                 proxy_dataset: str = "cifar10") -> None:
         super().__init__(space=space, seed=seed)
         self.encoding = encoding
         self.length_scales = length_scales
         self.target = target
         self.select_size = select_size
         self.cells = cells
+        self.features = features
+        self.proxy_dataset = proxy_dataset
+
+    def _x(self, archs: list[Any]) -> np.ndarray:
+        from nasbench.proxies._predictors import check_features, zc_dense_features
+
+        x = encode(self._space(), archs, self.encoding, self.cells)
+        if check_features(self.features) == "zc":
+            x = np.hstack([x, zc_dense_features(self._space(), archs, self.proxy_dataset)])
+        return x
 
     def _scaled(self, archs: list[Any]) -> np.ndarray:
-        x = encode(self._space(), archs, self.encoding, self.cells)
-        return (x - self.x_mean_) / self.x_scale_
+        return (self._x(archs) - self.x_mean_) / self.x_scale_
 
     def _fit(self, archs: list[Any], y: np.ndarray, rng: np.random.Generator) -> None:
         z = self._fit_targets(y)
-        x = encode(self._space(), archs, self.encoding, self.cells)
+        x = self._x(archs)
         self.x_mean_ = x.mean(axis=0)
         sd = x.std(axis=0)
         self.x_scale_ = np.where(sd > 0, sd, 1.0) * np.sqrt(x.shape[1])

@@ -76,6 +76,7 @@ class Table:
         self._base = build_path / entry["arrays"]
         self._official: np.ndarray | None = None
         self._curves: dict[str, np.ndarray] = {}
+        self._sched_cols: dict[tuple[str, str | int], str] = {}  # (metric, schedule) -> column
         self.space_name: str = entry["space"]
         self.dataset: str = entry["dataset"]
         #: ``"measured"`` or ``"surrogate"``; a surrogate table also has :attr:`model_id`.
@@ -513,6 +514,9 @@ class Table:
         if not isinstance(metric, str) or "@" in metric:
             raise ValueError(f"Give either the column {metric!r} or schedule={schedule!r}, "
                              "not both.")
+        memo = self._sched_cols.get((metric, schedule))
+        if memo is not None:
+            return memo
         have = self.metric_schedules(metric)
         want = str(schedule).strip()
         hit = next((s for s in have if s == want or (s.isdigit() and want.isdigit()
@@ -527,7 +531,9 @@ class Table:
                     f"{metric!r} belongs to no training schedule (leave schedule=None)."))
         main = self._info[self.aliases.get(metric, metric)].get("schedule", "") \
             if metric in self._col else ""
-        return metric if hit == str(main) else f"{metric}@{hit}"
+        col = metric if hit == str(main) else f"{metric}@{hit}"
+        self._sched_cols[(metric, schedule)] = col
+        return col
 
     def _scheduled(self, metrics: Sequence[str] | str | None, schedule: str | int
                    ) -> Sequence[str] | str:
