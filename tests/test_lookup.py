@@ -189,3 +189,75 @@ def test_first_strings_are_parsed_then_the_maps_are_read(db) -> None:
     assert fresh._strings._lookup is None and got == want[: _lookup.PARSE_FIRST - 3]
     got = [fresh.row(s) for s in strings]
     assert fresh._strings._lookup is not None and got == want
+
+
+def _query_many_slow(t: Table, archs: list, metrics: list) -> object:
+    """query_many through the maps only (the string index switched off), the reference."""
+    fresh = _fresh(t)
+    fresh._string_index = None
+    return fresh.query_many(archs, metrics)
+
+
+@pytest.mark.parametrize("space", ["nb201", "nbgraph", "fcnet"])
+def test_string_index_answers_exact_canonical_strings_like_the_maps(db, space: str) -> None:
+    import pandas as pd
+
+    t = db.table(space, db.datasets(space)[0])
+    assert t._string_index is not None
+    canonical = t.arch_strings()
+    order = np.random.default_rng(0).permutation(len(canonical))
+    archs = [str(canonical[i]) for i in order] + [str(canonical[order[0]])]  # a repeat
+    rows = t._string_index.rows(archs)
+    np.testing.assert_array_equal(rows, np.r_[order, order[0]])
+    metrics = t.metrics[:2]
+    got = _fresh(t).query_many(archs, metrics)
+    pd.testing.assert_frame_equal(got, _query_many_slow(t, archs, metrics))
+    if space == "nb201":  # a known value through the index path
+        i = archs.index("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|"
+                        "nor_conv_3x3~1|nor_conv_3x3~2|")
+        assert got["val_acc"].iloc[i] == pytest.approx(t.query(archs[i], "val_acc")["val_acc"])
+
+
+def test_string_index_refuses_anything_but_the_exact_strings(db) -> None:
+    t = db.table("nb201", "cifar10")
+    index = t._string_index
+    assert index is not None
+    good = [str(s) for s in t.arch_strings()[:100]]
+    assert index.rows(good).tolist() == list(range(100))
+    s = good[7]
+    near = [s + "\x00", s + " ", " " + s, s[:-1], s + "|", s.encode(), s.replace("~0", "~9", 1),
+            s.upper(), "\u00e9" + s[1:], "421211", 7, None]
+    for bad in near:
+        assert index.rows(good[:7] + [bad] + good[8:]) is None, repr(bad)
+    long = s + "x" * 200  # wider than the fixed width: cut to it would equal nothing longer
+    assert index.rows(good[:7] + [long]) is None
+    # query_many then falls back to the maps / parser: same rows, same errors as before
+    ok = good[:7] + [f" {s} ", "421211"] + good[8:]
+    np.testing.assert_array_equal(t.query_many(ok, "val_acc")["arch"].tolist(),
+                                  good[:7] + [s, t.arch_strings()[t.row("421211")]] + good[8:])
+    with pytest.raises(InvalidArchitectureError):
+        t.query_many(good[:50] + [s + "\x00"], "val_acc")
+
+
+def test_string_index_arrays_refuse_what_they_cannot_index(tmp_path) -> None:
+    from nasbench.errors import StoreError
+    from nasbench.store._lookup import StringIndex
+
+    assert StringIndex.arrays(["ab", "ab"]) is None  # equal strings: equal hashes
+    assert StringIndex.arrays(["ab", "c\u00e9"]) is None  # not ASCII
+    assert StringIndex.arrays(["x" * 300]) is None  # too wide
+    strings = [f"s{i:05d}-{i * 7919 % 10007}" for i in range(5000)]
+    arrays = StringIndex.arrays(strings)
+    assert arrays is not None
+    paths = {}
+    for name, arr in arrays.items():
+        paths[name] = tmp_path / f"{name}.npy"
+        np.save(paths[name], arr)
+    index = StringIndex(paths)
+    rng = np.random.default_rng(1)
+    pick = rng.integers(0, 5000, 3000)
+    np.testing.assert_array_equal(index.rows([strings[i] for i in pick]), pick)
+    assert int(arrays["table"][0]) >= 1  # some strings sit past their first slot: probed
+    np.save(paths["table"], arrays["table"][:-5])  # a truncated table names itself
+    with pytest.raises(StoreError, match="string index"):
+        StringIndex(paths).rows(strings[:10])

@@ -182,6 +182,7 @@ def write_table(work: Path, data: TableData) -> dict[str, Any]:
     stem = _stem(TableSpec(data.space, data.dataset, data.source))
     arr = Path("arrays") / data.space / stem
     strings = _write_string_forms(work, space, data.keys)
+    string_index = _write_string_index(work, space, data.keys)
     arch = _string_forms(space, data.keys)["arch"]
     present = ~np.all(np.isnan(values), axis=0)  # (n, S): rows that exist
     arch_idx, seed_idx = np.nonzero(present)
@@ -242,6 +243,7 @@ def write_table(work: Path, data: TableData) -> dict[str, Any]:
         "parquet": str(rel),
         "arrays": str(arr),
         "strings": strings,
+        **({"string_index": string_index} if string_index is not None else {}),
         **({"model": model} if model is not None else {}),
     }
 
@@ -314,6 +316,26 @@ def _write_string_forms(work: Path, space: Any, keys: np.ndarray) -> dict[str, s
         rel = Path("arrays") / space.name / "strings" / f"{digest}.{name}.txt"
         if not (work / rel).exists():
             atomic_write(work / rel, "".join(s + "\n" for s in strings))
+        out[name] = str(rel)
+    return out
+
+
+def _write_string_index(work: Path, space: Any, keys: np.ndarray) -> dict[str, str] | None:
+    """Write the fixed-width index of the canonical strings (``_lookup.StringIndex``): the
+    strings as one ``S{width}`` array in row order, their lengths, and their row hashes
+    sorted with the rows they belong to. None (no index: the maps answer) for strings that
+    are not ASCII, too long, too many, or whose hashes collide."""
+    from nasbench.store._lookup import StringIndex
+
+    arrays = StringIndex.arrays(_string_forms(space, keys)["arch"])
+    if arrays is None:
+        return None
+    digest = _keys_digest(space, keys)
+    out = {}
+    for name, array in arrays.items():
+        rel = Path("arrays") / space.name / "strings" / f"{digest}.arch.{name}.npy"
+        if not (work / rel).exists():
+            _write_npy(work / rel, array)
         out[name] = str(rel)
     return out
 

@@ -190,6 +190,174 @@ class _ArchStrings:
         return self._pandas
 
 
+class StringIndex:
+    """Rows of exact canonical strings in a few vectorised steps, no ``str -> row`` map.
+
+    The build stores the canonical strings as one fixed-width ``S{w}`` array in row order
+    (``w`` a multiple of 8, so each string is ``w / 8`` uint64 words), their lengths, and an
+    open-addressing hash table (a 64-bit hash of each string's words in the slot its top
+    bits name, linear probing; at most a quarter of the slots filled) with the row of each.
+    :meth:`rows` converts the input to the same width, hashes it, probes the table and
+    accepts the answer only when every input equals its row's string word for word and the
+    input lengths add up to the rows' lengths (a longer input would have been cut to ``w``;
+    a trailing NUL would pad like the fixed width): anything else returns None and the
+    maps answer as before. A first pass over NB201's 15,625 official strings skips reading,
+    splitting and hashing the text into a dict (docs/performance.md).
+    """
+
+    __slots__ = ("_paths", "_fixed", "_words", "_lengths", "_slot_hash", "_slot_row",
+                 "_probes", "__weakref__")
+    _cache: ClassVar[weakref.WeakValueDictionary[str, StringIndex]] = (
+        weakref.WeakValueDictionary())
+
+    #: Largest key set indexed (FCNet's 62,208 are; NB101's 423,624 module hashes keep the
+    #: maps: their table would take 16 MB of the build).
+    MAX_ROWS = 1 << 17
+    #: Widest string indexed, in bytes.
+    MAX_WIDTH = 256
+    _MULT = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, paths: dict[str, Path]) -> None:
+        self._paths = paths
+        self._fixed: np.ndarray | None = None
+
+    @classmethod
+    def shared(cls, paths: dict[str, Path]) -> StringIndex:
+        """The instance for these files, shared while any table holds it."""
+        token = str(paths.get("fixed"))
+        obj = cls._cache.get(token)
+        if obj is None:
+            obj = cls._cache[token] = cls(paths)
+        return obj
+
+    @classmethod
+    def arrays(cls, strings: Sequence[str]) -> dict[str, np.ndarray] | None:
+        """The index arrays of ``strings`` (row order), or None where no index is built:
+        ``fixed`` (the ``S{w}`` strings) and ``table`` (uint64: ``[probes, n, size]``, the
+        slots' hashes, the slots' rows, the strings' lengths)."""
+        n = len(strings)
+        if not n or n > cls.MAX_ROWS:
+            return None
+        lengths = np.fromiter(map(len, strings), dtype=np.int64, count=n)
+        width = -(-int(lengths.max()) // 8) * 8
+        if width > cls.MAX_WIDTH or not all(s.isascii() and "\0" not in s for s in strings):
+            return None
+        fixed = np.array(strings, dtype=f"S{width}")
+        h = cls._hash(fixed)
+        if len(np.unique(h)) != n:
+            return None  # a collision: the maps answer for this key set
+        bits = max(8, int(n - 1).bit_length() + 2)
+        size, mask = 1 << bits, (1 << bits) - 1
+        slot_hash = np.zeros(size, dtype=np.uint64)
+        slot_row = np.zeros(size, dtype=np.uint64)
+        start = (h >> np.uint64(64 - bits)).astype(np.int64)
+        probes = 0
+        for row, (slot, value) in enumerate(zip(start.tolist(), h.tolist(), strict=True)):
+            k = 0
+            while slot_hash[(slot + k) & mask]:
+                k += 1
+            slot_hash[(slot + k) & mask], slot_row[(slot + k) & mask] = value, row
+            probes = max(probes, k)
+        head = np.array([probes, n, size], dtype=np.uint64)
+        return {"fixed": fixed,
+                "table": np.concatenate([head, slot_hash, slot_row, lengths.astype(np.uint64)])}
+
+    @classmethod
+    def _hash(cls, fixed: np.ndarray) -> np.ndarray:
+        """One uint64 per string of a fixed-width ``S`` array: its words times fixed odd
+        multipliers, summed (mod 2**64), then mixed; never 0 (0 marks an empty slot)."""
+        words = fixed.view(np.uint64).reshape(len(fixed), -1)
+        mult = cls._multipliers(words.shape[1])
+        with np.errstate(over="ignore"):
+            h = words @ mult
+            h ^= h >> np.uint64(29)
+            h *= cls._MULT
+            h ^= h >> np.uint64(32)
+        return h | np.uint64(1)
+
+    @staticmethod
+    def _multipliers(k: int) -> np.ndarray:
+        """``k`` fixed odd 64-bit multipliers (a splitmix64 sequence: the same in every
+        process and on every machine)."""
+        out, x = [], 0x243F6A8885A308D3
+        for _ in range(k):
+            x = (x + 0x9E3779B97F4A7C15) & (2**64 - 1)
+            z = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & (2**64 - 1)
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & (2**64 - 1)
+            out.append((z ^ (z >> 31)) | 1)
+        return np.array(out, dtype=np.uint64)
+
+    def _load(self) -> None:
+        try:
+            fixed = np.load(self._paths["fixed"], mmap_mode="r").view(np.ndarray)
+            table = np.load(self._paths["table"], mmap_mode="r").view(np.ndarray)
+            probes, n, size = (int(v) for v in table[:3])
+            if n != len(fixed) or len(table) != 3 + 2 * size + n:
+                raise ValueError(f"table of {len(table)} for {n} strings")
+        except (OSError, ValueError, KeyError, IndexError) as exc:
+            raise StoreError(f"Cannot read the string index {self._paths} ({exc}); rebuild "
+                             "the store with `nasbench build --force`.") from None
+        self._probes = probes
+        self._slot_hash = table[3:3 + size]
+        self._slot_row = table[3 + size:3 + 2 * size]
+        self._lengths = table[3 + 2 * size:]
+        self._words = fixed.view(np.uint64).reshape(len(fixed), -1)
+        self._fixed = fixed
+
+    #: Strings converted and checked per step: small enough that the step's buffers are
+    #: reused from the heap (a fresh megabyte costs ~1 ms of page faults in a new process).
+    CHUNK = 4096
+
+    def rows(self, strings: Sequence[Any]) -> np.ndarray | None:
+        """Rows (``intp``, shape (n,)) of ``strings`` when every one is a canonical string
+        exactly; None otherwise (a non-str, a non-canonical or unknown string)."""
+        if self._fixed is None:
+            self._load()
+        assert self._fixed is not None
+        n = len(strings)
+        out = np.empty(n, dtype=np.intp)
+        for lo in range(0, n, self.CHUNK):
+            part = strings[lo:lo + self.CHUNK]
+            rows = self._chunk_rows(part)
+            if rows is None:
+                return None
+            out[lo:lo + len(part)] = rows
+        return out
+
+    def _chunk_rows(self, strings: Sequence[Any]) -> np.ndarray | None:
+        assert self._fixed is not None
+        try:
+            total = len("".join(strings))  # TypeError unless every item is a str
+            fixed = np.array(strings, dtype=self._fixed.dtype)  # non-ASCII: an error
+        except (TypeError, UnicodeError, ValueError):
+            return None
+        if fixed.ndim != 1 or not len(fixed):
+            return None
+        h = self._hash(fixed)
+        table, mask = self._slot_hash, len(self._slot_hash) - 1
+        slot = (h >> np.uint64(64 - mask.bit_length())).astype(np.intp)
+        found = table[slot] == h
+        rows = self._slot_row[slot].astype(np.intp)
+        if not found.all():  # linear probing for the few that are not in their first slot
+            todo = np.flatnonzero(~found)
+            s = slot[todo]
+            for _ in range(self._probes):
+                s = (s + 1) & mask
+                hit = table[s] == h[todo]
+                rows[todo[hit]] = self._slot_row[s[hit]]
+                todo, s = todo[~hit], s[~hit]
+                if not len(todo):
+                    break
+            if len(todo):
+                return None  # a hash no canonical string has
+        words = fixed.view(np.uint64).reshape(len(fixed), -1)
+        if not np.array_equal(np.take(self._words, rows, axis=0), words):
+            return None
+        if int(self._lengths[rows].sum()) != total:
+            return None
+        return rows
+
+
 def _index_radix(space: SearchSpace) -> tuple[int, ...] | None:
     """Choices per position of the space's index encoding, whose mixed-radix number (first
     position most significant) is the key; None for a space without one."""

@@ -26,6 +26,8 @@ from nasbench.errors import (
     unknown_choice_message,
 )
 from nasbench.store._lookup import (
+    PARSE_FIRST,
+    StringIndex,
     _ArchStrings,
     _element_kind,
     _index_radix,
@@ -100,6 +102,9 @@ class Table:
             [build_path / rel for rel in (entry.get("strings") or {}).values()],
             f"{base}.arch.npy", len(self.keys))
         self._lookup: dict[str, int] | None = None
+        index = entry.get("string_index")
+        self._string_index = (StringIndex.shared({k: build_path / v for k, v in index.items()})
+                              if index else None)
         self._mean: np.ndarray = np.load(f"{base}.mean.npy", mmap_mode="r").view(np.ndarray)
         self._archs: list[Any] | None = None
         try:  # seeds per arch, shape (n,): counted at build time (by older builds: here)
@@ -319,7 +324,7 @@ class Table:
         if schedule is not None:
             metrics = self._scheduled(metrics, schedule)
 
-        rows = self.rows(archs, encoding)
+        rows, exact = self._exact_rows(archs, encoding)
         cols = self._metric_cols(metrics)
         names = [self.metrics[c] for c in cols]
         seeds_col = None
@@ -355,8 +360,30 @@ class Table:
                           copy=False)
         if seeds_col is not None:
             df.insert(0, "seed", seeds_col)
-        df.insert(0, "arch", self._arch_column().take(rows))
+        # canonical strings: the input's own when every one was (see _exact_rows)
+        df.insert(0, "arch", self._arch_column().take(rows) if exact is None else
+                  pd.array(exact, dtype=pd.StringDtype("python")))
         return df
+
+    def _exact_rows(self, archs: Iterable[Any] | np.ndarray, encoding: str | None
+                    ) -> tuple[np.ndarray, list[str] | None]:
+        """Rows of ``archs``, and the input as a list when every item is exactly a canonical
+        string (answered by the build's :class:`~nasbench.store._lookup.StringIndex`, no
+        map read); otherwise ``(rows(archs), None)``."""
+        items: Any = archs
+        if isinstance(archs, np.ndarray):
+            items = (archs.tolist() if archs.ndim == 1 and archs.dtype.kind in "UO"
+                     else None)
+        elif not isinstance(archs, (list, tuple)):
+            archs = items = list(archs)
+        if (encoding is None and self._string_index is not None and items is not None
+                and len(items) > PARSE_FIRST and type(items[0]) is str):
+            if _leak_sections:
+                _leak_check("Table.rows")
+            rows = self._string_index.rows(items)
+            if rows is not None:
+                return rows, list(items)
+        return self.rows(archs, encoding), None
 
     def to_pandas(self, seeds: bool = False) -> pd.DataFrame:
         """The whole table: per-arch means (default) or one row per arch and seed."""
