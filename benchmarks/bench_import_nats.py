@@ -16,6 +16,12 @@ Run: ``.venv/bin/python benchmarks/bench_import_nats.py [--archs 625] [--keep DI
    * theirs: ``nats_bench.create(file, "tss", fast_mode=False)`` (loads the whole file) and,
      for the folder, ``create(folder, fast_mode=True)`` then ``query_meta_info_by_index`` of
      every architecture at both schedules (loads every file).
+   With ``--build``, the store build after the folder import and, in a fresh process,
+   ``query`` / ``curve`` / ``query_many`` on the built table. ``--layouts simple`` writes
+   only the folder (the single file needs every arch in memory: about 2 GB per 1,000);
+   ``--theirs-limit-gb`` caps the official API's address space (it keeps every arch it
+   loads) and records how many archs it loaded. Full size: ``--archs 15625 --layouts
+   simple --build --theirs-limit-gb 8`` (docs/importing.md).
 3. Prints one JSON object with the figures of every size and, from two sizes, the line
    (fixed cost + per-architecture cost) through them evaluated at 15,625 archs: conversion
    time is per architecture; peak RSS of the single-file layout grows with the file (it is
@@ -158,6 +164,7 @@ _report(t)
 _QUERY = """
 import sys, time
 import numpy as np
+import pandas as pd  # imported before timing, as in bench_query.py
 import nasbench
 t_start = time.perf_counter()
 db = nasbench.open(sys.argv[1])
