@@ -13,6 +13,8 @@ Run: ``.venv/bin/python benchmarks/bench_harness.py [--jobs 2] [--seeds 20] [--o
    200 (paired by seed; one-sided Wilcoxon for "worse"), on the grid's seeds and again for
    ``bo_wl`` and, when Optuna is installed, ``optuna:TPESampler`` (at 100 and at 200
    evaluations) with ``--eff-seeds`` seeds, each with the one-sided p of "better than rea@200".
+4. ``--variants`` (alone): the settings in ``VARIANTS`` (confirmation, candidate pools, proxy
+   features, ``robot``) after 100 evaluations against ``rea`` after 200, ``--eff-seeds`` seeds.
 """
 
 from __future__ import annotations
@@ -118,6 +120,48 @@ def efficiency(db: nasbench.Store, seeds: int, jobs: int) -> None:
           "scored at 100 of them)")
 
 
+#: Variants of the model-based built-ins (and ``robot``) scored at 100 evaluations against
+#: ``rea`` at 200 by ``--variants`` (docs/harness.md, "Variants").
+VARIANTS: list[tuple[str, dict[str, object]]] = [
+    ("bo_wl", {}),
+    ("bo_wl", {"confirm": 2}),
+    ("bo_wl", {"confirm": 2, "n_random": 0}),
+    ("bo_wl", {"confirm": 2, "batch": 5}),
+    ("bo_wl", {"model": "gp", "features": "zc"}),
+    ("bo_wl", {"model": "gp", "features": "zc", "confirm": 2}),
+    ("bananas", {"members": [("xgb", {"encoding": "path", "n_estimators": 60,
+                                      "learning_rate": 0.3, "features": "zc"})]}),
+    ("bananas", {"confirm": 2, "members": [("xgb", {"encoding": "path", "n_estimators": 60,
+                                                    "learning_rate": 0.3,
+                                                    "features": "zc"})]}),
+    ("robot", {}),
+]
+
+
+def variants(db: nasbench.Store, seeds: int) -> None:
+    """Each of :data:`VARIANTS` after 100 evaluations vs ``rea`` after 200, paired seeds."""
+    import pandas as pd
+
+    print(f"\n## Variants after 100 evaluations vs rea after 200, {seeds} seeds, "
+          "one process\n")
+    print("| optimizer | settings | table | median @100 | rea@200 median | mean @100 | "
+          "one-sided p (better) |")
+    print("|---|---|---|---|---|---|---|")
+    rea = {t: harness.run_seeds("rea", db.table(*t.split("/")), 200, range(seeds),
+                                progress=False) for t in TABLES}
+    for name, params in VARIANTS:
+        for t in TABLES:
+            cand = harness.run_seeds(name, db.table(*t.split("/")), 100, range(seeds),
+                                     progress=False, **params)
+            cand["optimizer"] = "candidate"
+            both = pd.concat([cand, rea[t]], ignore_index=True)
+            r = harness.sample_efficiency(both, "candidate", "rea", 100, 200).iloc[0]
+            p = r.wilcoxon_p / 2 if r.median_diff > 0 else 1 - r.wilcoxon_p / 2
+            mean = harness.final_scores(cand, 100).incumbent_score.mean()
+            print(f"| {name} | {params or 'defaults'} | {t} | {r.candidate_median:.3f} | "
+                  f"{r.reference_median:.3f} | {mean:.3f} | {p:.2g} |", flush=True)
+
+
 def _has_tabulate() -> bool:
     try:
         import tabulate  # noqa: F401
@@ -133,8 +177,13 @@ def main() -> None:
     ap.add_argument("--out", default=None, help="grid output folder (default: a temp folder)")
     ap.add_argument("--quick", action="store_true", help="speed section only")
     ap.add_argument("--eff-seeds", type=int, default=50, help="seeds for section 3")
+    ap.add_argument("--variants", action="store_true",
+                    help="only section 4: the VARIANTS list with --eff-seeds seeds")
     args = ap.parse_args()
     db = nasbench.open()
+    if args.variants:
+        variants(db, args.eff_seeds)
+        return
     speed(db)
     if args.quick:
         return
