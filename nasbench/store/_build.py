@@ -322,8 +322,8 @@ def _write_string_forms(work: Path, space: Any, keys: np.ndarray) -> dict[str, s
 
 def _write_string_index(work: Path, space: Any, keys: np.ndarray) -> dict[str, str] | None:
     """Write the fixed-width index of the canonical strings (``_lookup.StringIndex``): the
-    strings as one ``S{width}`` array in row order, their lengths, and their row hashes
-    sorted with the rows they belong to. None (no index: the maps answer) for strings that
+    strings as one ``S{width}`` array in row order (``fixed``) and the hash table with each
+    string's row and length (``table``). None (no index: the maps answer) for strings that
     are not ASCII, too long, too many, or whose hashes collide."""
     from nasbench.store._lookup import StringIndex
 
