@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import weakref
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -276,6 +277,7 @@ class StringIndex:
         return h | np.uint64(1)
 
     @staticmethod
+    @lru_cache(maxsize=8)
     def _multipliers(k: int) -> np.ndarray:
         """``k`` fixed odd 64-bit multipliers (a splitmix64 sequence: the same in every
         process and on every machine)."""
@@ -285,7 +287,9 @@ class StringIndex:
             z = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & (2**64 - 1)
             z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & (2**64 - 1)
             out.append((z ^ (z >> 31)) | 1)
-        return np.array(out, dtype=np.uint64)
+        mult = np.array(out, dtype=np.uint64)
+        mult.setflags(write=False)
+        return mult
 
     def _load(self) -> None:
         try:
