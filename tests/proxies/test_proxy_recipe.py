@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -79,8 +80,9 @@ def test_shipped_table_conforms() -> None:
     for ds in ("cifar100", "imagenet16-120"):  # synflow of every class of each variant
         sel = rows[(rows["dataset"] == ds) & (rows["proxy"] == "synflow")]
         assert len(sel) == 6466 and sel["value"].notna().all()
-    for proxy in ("naswot", "jacob_cov"):  # every class; a few singular kernels are errors
-        sel = rows[(rows["dataset"] == "cifar10") & (rows["proxy"] == proxy)]
+    for ds, proxy in itertools.product(("cifar10", "imagenet16-120"), ("naswot", "jacob_cov")):
+        # every class of both variants; a few singular kernels are errors
+        sel = rows[(rows["dataset"] == ds) & (rows["proxy"] == proxy)]
         assert len(sel) == 6466 and sel["value"].notna().sum() >= 6400
         assert sel.loc[sel["value"].isna(), "error"].notna().all()
     for proxy in ("snip", "grad_norm"):  # every class, random labels recorded as the input
