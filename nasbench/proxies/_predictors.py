@@ -27,6 +27,12 @@ FEATURES = ("arch", "zc")
 _LOG = ("synflow",)
 
 
+def _check_nb201(space: SearchSpace) -> None:
+    if space.name != "nb201":
+        raise ProxyError(f"Proxy features exist for nb201 only (our proxy table); got space "
+                         f"{space.name!r}. Use features='arch'.")
+
+
 def check_features(features: str) -> str:
     if features not in FEATURES:
         from nasbench.errors import unknown_choice_message
@@ -73,9 +79,7 @@ def zc_features(space: SearchSpace, archs: Sequence[Any], dataset: str = "cifar1
     """Proxy features of NB201 ``archs``: every proxy our table has for ``dataset``
     (synflow as log10) plus log10 #params and log10 #FLOPs; float64 (n, d), NaN where a
     class was not computed."""
-    if space.name != "nb201":
-        raise ProxyError(f"Proxy features exist for nb201 only (our proxy table); got space "
-                         f"{space.name!r}. Use features='arch'.")
+    _check_nb201(space)
     _, matrix = _feature_matrix(dataset.lower())
     return matrix[space.keys(archs)]
 
@@ -107,9 +111,7 @@ def zc_dense_features(space: SearchSpace, archs: Sequence[Any], dataset: str = "
     synflow, log10 #params and #FLOPs; NASWOT and jacob_cov miss the 340 cells of their 5
     error classes, 97.8 %), a missing value set to the column's median over all cells;
     float64 (n, d), no NaN."""
-    if space.name != "nb201":
-        raise ProxyError(f"Proxy features exist for nb201 only (our proxy table); got space "
-                         f"{space.name!r}. Use features='arch'.")
+    _check_nb201(space)
     _, matrix = _dense_matrix(dataset.lower())
     return matrix[space.keys(archs)]
 
