@@ -382,7 +382,7 @@ class Table:
                 _leak_check("Table.rows")
             rows = self._string_index.rows(items)
             if rows is not None:
-                return rows, list(items)
+                return rows, items if isinstance(items, list) else list(items)
         return self.rows(archs, encoding), None
 
     def to_pandas(self, seeds: bool = False) -> pd.DataFrame:
