@@ -212,7 +212,7 @@ class StringIndex:
         weakref.WeakValueDictionary())
 
     #: Largest key set indexed (FCNet's 62,208 are; NB101's 423,624 module hashes keep the
-    #: maps: their table would take 16 MB of the build).
+    #: maps: their 2,097,152-slot table alone would take 32 MB of the build).
     MAX_ROWS = 1 << 17
     #: Widest string indexed, in bytes.
     MAX_WIDTH = 256
