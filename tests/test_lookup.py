@@ -4,6 +4,7 @@ rows the space's checking parser gives, and refuse what the parser refuses."""
 from __future__ import annotations
 
 import itertools
+import struct
 
 import numpy as np
 import pytest
@@ -239,25 +240,40 @@ def test_string_index_refuses_anything_but_the_exact_strings(db) -> None:
         t.query_many(good[:50] + [s + "\x00"], "val_acc")
 
 
-def test_string_index_arrays_refuse_what_they_cannot_index(tmp_path) -> None:
+def test_string_index_file_refuses_what_it_cannot_index(tmp_path) -> None:
     from nasbench.errors import StoreError
     from nasbench.store._lookup import StringIndex
 
-    assert StringIndex.arrays(["ab", "ab"]) is None  # equal strings: equal hashes
-    assert StringIndex.arrays(["ab", "c\u00e9"]) is None  # not ASCII
-    assert StringIndex.arrays(["x" * 300]) is None  # too wide
+    assert StringIndex.encode(["ab", "ab"]) is None  # equal strings: equal hashes
+    assert StringIndex.encode(["ab", "c\u00e9"]) is None  # not ASCII
+    assert StringIndex.encode(["a\0", "b"]) is None  # a NUL would read as padding
+    assert StringIndex.encode(["x" * 300]) is None  # too wide
     strings = [f"s{i:05d}-{i * 7919 % 10007}" for i in range(5000)]
-    arrays = StringIndex.arrays(strings)
-    assert arrays is not None
-    paths = {}
-    for name, arr in arrays.items():
-        paths[name] = tmp_path / f"{name}.npy"
-        np.save(paths[name], arr)
-    index = StringIndex(paths)
+    data = StringIndex.encode(strings)
+    assert data is not None
+    path = tmp_path / "index"
+    path.write_bytes(data)
+    index = StringIndex(path)
     rng = np.random.default_rng(1)
     pick = rng.integers(0, 5000, 3000)
     np.testing.assert_array_equal(index.rows([strings[i] for i in pick]), pick)
-    assert int(arrays["table"][0]) >= 1  # some strings sit past their first slot: probed
-    np.save(paths["table"], arrays["table"][:-5])  # a truncated table names itself
+    # the file decodes independently: header, fixed-width strings, multipliers, slots,
+    # lengths; every string's slot (bucket multiplier x hash) holds its row
+    magic, n, width, bbits, sbits = struct.unpack_from("<8s4Q", data)
+    assert (magic, n, width) == (b"NBSIDX04", 5000, 16)
+    fixed = np.frombuffer(data, dtype=f"S{width}", count=n, offset=64)
+    assert [b.decode() for b in fixed[:3]] == strings[:3]
+    off = 64 + n * width
+    mult = np.frombuffer(data, dtype="<u8", count=1 << bbits, offset=off)
+    slot_row = np.frombuffer(data, dtype="<u4", count=1 << sbits, offset=off + (8 << bbits))
+    h = [int(v) for v in StringIndex._hash(fixed)]
+    slots = [((v * int(mult[v >> (64 - bbits)])) % 2**64) >> (64 - sbits) for v in h]
+    assert len(set(slots)) == n and [int(slot_row[x]) for x in slots] == list(range(n))
+    lengths = np.frombuffer(data, dtype="<u4", offset=off + (8 << bbits) + (4 << sbits))
+    assert lengths.tolist() == [len(x) for x in strings]
+    path.write_bytes(data[:-5])  # a truncated file names itself
     with pytest.raises(StoreError, match="string index"):
-        StringIndex(paths).rows(strings[:10])
+        StringIndex(path).rows(strings[:10])
+    path.write_bytes(b"NBSIDX03" + data[8:])  # another format version
+    with pytest.raises(StoreError, match="string index"):
+        StringIndex(path).rows(strings[:10])

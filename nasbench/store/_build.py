@@ -321,23 +321,19 @@ def _write_string_forms(work: Path, space: Any, keys: np.ndarray) -> dict[str, s
 
 
 def _write_string_index(work: Path, space: Any, keys: np.ndarray) -> dict[str, str] | None:
-    """Write the fixed-width index of the canonical strings (``_lookup.StringIndex``): the
-    strings as one ``S{width}`` array in row order (``fixed``) and the hash table with each
-    string's row and length (``table``). None (no index: the maps answer) for strings that
-    are not ASCII, too long, too many, or whose hashes collide."""
+    """Write the index file of the canonical strings (``_lookup.StringIndex``: the strings
+    at a fixed width in row order, a hash table of their rows, their lengths). None (no
+    index: the maps answer) for strings that are not ASCII, too long, too many, or whose
+    hashes collide."""
     from nasbench.store._lookup import StringIndex
 
-    arrays = StringIndex.arrays(_string_forms(space, keys)["arch"])
-    if arrays is None:
+    data = StringIndex.encode(_string_forms(space, keys)["arch"])
+    if data is None:
         return None
-    digest = _keys_digest(space, keys)
-    out = {}
-    for name, array in arrays.items():
-        rel = Path("arrays") / space.name / "strings" / f"{digest}.arch.{name}.npy"
-        if not (work / rel).exists():
-            _write_npy(work / rel, array)
-        out[name] = str(rel)
-    return out
+    rel = Path("arrays") / space.name / "strings" / f"{_keys_digest(space, keys)}.arch.index"
+    if not (work / rel).exists():
+        atomic_write(work / rel, data)
+    return {"index": str(rel)}
 
 
 def _write_npy(target: Path, array: np.ndarray) -> None:

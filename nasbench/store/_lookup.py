@@ -11,6 +11,7 @@ checking parser. Nothing here reads metric values.
 from __future__ import annotations
 
 import os
+import struct
 import weakref
 from collections.abc import Sequence
 from functools import lru_cache
@@ -194,48 +195,58 @@ class _ArchStrings:
 class StringIndex:
     """Rows of exact canonical strings in a few vectorised steps, no ``str -> row`` map.
 
-    The build stores the canonical strings as one fixed-width ``S{w}`` array in row order
-    (``w`` a multiple of 8, so each string is ``w / 8`` uint64 words), their lengths, and an
-    open-addressing hash table (a 64-bit hash of each string's words in the slot its top
-    bits name, linear probing; at most a quarter of the slots filled) with the row of each.
-    :meth:`rows` converts the input to the same width, hashes it, probes the table and
-    accepts the answer only when every input equals its row's string word for word and the
-    input lengths add up to the rows' lengths (a longer input would have been cut to ``w``;
-    a trailing NUL would pad like the fixed width): anything else returns None and the
-    maps answer as before. A first pass over NB201's 15,625 official strings skips reading,
-    splitting and hashing the text into a dict (docs/performance.md).
+    The build writes one file per key set (:meth:`encode`): a 64-byte header, the canonical
+    strings as one fixed-width ``S{w}`` array in row order (``w`` a multiple of 8, so each
+    string is ``w / 8`` uint64 words), a perfect hash of them (hash and displace: a 64-bit
+    hash of each string's words; its top bits name a bucket, the bucket's odd multiplier
+    times the hash names a slot, and the build picks each bucket's multiplier so that no two
+    strings share a slot), the row of each slot (uint32; 0 where no string lands) and the
+    strings' lengths (uint32). The file is memory-mapped on first use and read through numpy
+    views. A look-up is two small gathers, no probing; since any string lands on *some*
+    slot, :meth:`rows` accepts the answer only when every input equals its row's string
+    word for word and the input lengths add up to the rows' lengths (a longer input would
+    have been cut to ``w``; a trailing NUL would pad like the fixed width): anything else
+    returns None and the maps answer as before. A first pass over NB201's 15,625 official
+    strings skips reading, splitting and hashing the text into a dict (docs/performance.md).
     """
 
-    __slots__ = ("_paths", "_fixed", "_words", "_lengths", "_slot_hash", "_slot_row",
-                 "_probes", "__weakref__")
+    __slots__ = ("_path", "_map", "_fixed", "_words", "_lengths", "_mult", "_slot_row",
+                 "_bshift", "_sshift", "__weakref__")
     _cache: ClassVar[weakref.WeakValueDictionary[str, StringIndex]] = (
         weakref.WeakValueDictionary())
 
     #: Largest key set indexed (FCNet's 62,208 are; NB101's 423,624 module hashes keep the
-    #: maps: their 2,097,152-slot table alone would take 32 MB of the build).
+    #: maps).
     MAX_ROWS = 1 << 17
     #: Widest string indexed, in bytes.
     MAX_WIDTH = 256
+    #: File magic and header layout: magic, then n, width, log2 buckets, log2 slots
+    #: (little-endian uint64).
+    MAGIC = b"NBSIDX04"
+    _HEADER = struct.Struct("<8s4Q")
+    _HEADER_SIZE = 64
+    #: Multipliers tried per bucket before the build gives up (and the maps answer).
+    MAX_TRIES = 1 << 12
     _MULT = np.uint64(0x9E3779B97F4A7C15)
 
-    def __init__(self, paths: dict[str, Path]) -> None:
-        self._paths = paths
+    def __init__(self, path: Path) -> None:
+        self._path = Path(path)
         self._fixed: np.ndarray | None = None
 
     @classmethod
-    def shared(cls, paths: dict[str, Path]) -> StringIndex:
-        """The instance for these files, shared while any table holds it."""
-        token = str(paths.get("fixed"))
+    def shared(cls, path: Path) -> StringIndex:
+        """The instance for this file, shared while any table holds it."""
+        token = str(path)
         obj = cls._cache.get(token)
         if obj is None:
-            obj = cls._cache[token] = cls(paths)
+            obj = cls._cache[token] = cls(path)
         return obj
 
     @classmethod
-    def arrays(cls, strings: Sequence[str]) -> dict[str, np.ndarray] | None:
-        """The index arrays of ``strings`` (row order), or None where no index is built:
-        ``fixed`` (the ``S{w}`` strings) and ``table`` (uint64: ``[probes, n, size]``, the
-        slots' hashes, the slots' rows, the strings' lengths)."""
+    def encode(cls, strings: Sequence[str]) -> bytes | None:
+        """The index file of ``strings`` (row order), or None where no index is built (no
+        strings, too many, too wide, not ASCII, a NUL, equal hashes, or no multiplier found
+        for a bucket)."""
         n = len(strings)
         if not n or n > cls.MAX_ROWS:
             return None
@@ -247,26 +258,38 @@ class StringIndex:
         h = cls._hash(fixed)
         if len(np.unique(h)) != n:
             return None  # a collision: the maps answer for this key set
-        bits = max(8, int(n - 1).bit_length() + 2)
-        size, mask = 1 << bits, (1 << bits) - 1
-        slot_hash = np.zeros(size, dtype=np.uint64)
-        slot_row = np.zeros(size, dtype=np.uint64)
-        start = (h >> np.uint64(64 - bits)).astype(np.int64)
-        probes = 0
-        for row, (slot, value) in enumerate(zip(start.tolist(), h.tolist(), strict=True)):
-            k = 0
-            while slot_hash[(slot + k) & mask]:
-                k += 1
-            slot_hash[(slot + k) & mask], slot_row[(slot + k) & mask] = value, row
-            probes = max(probes, k)
-        head = np.array([probes, n, size], dtype=np.uint64)
-        return {"fixed": fixed,
-                "table": np.concatenate([head, slot_hash, slot_row, lengths.astype(np.uint64)])}
+        bbits = max(1, (n - 1).bit_length() - 2)  # ~4 strings per bucket
+        sbits = max(2, (n - 1).bit_length() + 1)  # at most half the slots filled
+        buckets: dict[int, list[int]] = {}
+        for row, b in enumerate((h >> np.uint64(64 - bbits)).tolist()):
+            buckets.setdefault(b, []).append(row)
+        hs = h.tolist()
+        mults = cls._multipliers(cls.MAX_TRIES).tolist()
+        taken = bytearray(1 << sbits)
+        mult = np.ones(1 << bbits, dtype=np.uint64)
+        slot_row = np.zeros(1 << sbits, dtype=np.uint32)
+        mask, shift = (1 << 64) - 1, 64 - sbits
+        for b in sorted(buckets, key=lambda k: (-len(buckets[k]), k)):  # largest first
+            rows = buckets[b]
+            for m in mults:
+                slots = [((hs[r] * m) & mask) >> shift for r in rows]
+                if len(set(slots)) == len(slots) and not any(taken[x] for x in slots):
+                    break
+            else:
+                return None
+            for r, x in zip(rows, slots, strict=True):
+                taken[x] = 1
+                slot_row[x] = r
+            mult[b] = m
+        head = cls._HEADER.pack(cls.MAGIC, n, width, bbits, sbits).ljust(cls._HEADER_SIZE,
+                                                                         b"\0")
+        return b"".join([head, fixed.tobytes(), mult.astype("<u8").tobytes(),
+                         slot_row.astype("<u4").tobytes(), lengths.astype("<u4").tobytes()])
 
     @classmethod
     def _hash(cls, fixed: np.ndarray) -> np.ndarray:
         """One uint64 per string of a fixed-width ``S`` array: its words times fixed odd
-        multipliers, summed (mod 2**64), then mixed; never 0 (0 marks an empty slot)."""
+        multipliers, summed (mod 2**64), then mixed."""
         words = fixed.view(np.uint64).reshape(len(fixed), -1)
         mult = cls._multipliers(words.shape[1])
         with np.errstate(over="ignore"):
@@ -274,7 +297,7 @@ class StringIndex:
             h ^= h >> np.uint64(29)
             h *= cls._MULT
             h ^= h >> np.uint64(32)
-        return h | np.uint64(1)
+        return h
 
     @staticmethod
     @lru_cache(maxsize=8)
@@ -292,20 +315,29 @@ class StringIndex:
         return mult
 
     def _load(self) -> None:
+        import mmap
+
         try:
-            fixed = np.load(self._paths["fixed"], mmap_mode="r").view(np.ndarray)
-            table = np.load(self._paths["table"], mmap_mode="r").view(np.ndarray)
-            probes, n, size = (int(v) for v in table[:3])
-            if n != len(fixed) or len(table) != 3 + 2 * size + n:
-                raise ValueError(f"table of {len(table)} for {n} strings")
-        except (OSError, ValueError, KeyError, IndexError) as exc:
-            raise StoreError(f"Cannot read the string index {self._paths} ({exc}); rebuild "
+            with open(self._path, "rb") as f:
+                m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            magic, n, width, bbits, sbits = self._HEADER.unpack_from(m)
+            off = self._HEADER_SIZE + n * width
+            body = off + 8 * (1 << bbits) + 4 * (1 << sbits)
+            if (magic != self.MAGIC or not width or width % 8 or not 0 < bbits < 64
+                    or not 0 < sbits < 64 or len(m) != body + 4 * n):
+                raise ValueError(f"{len(m)} bytes, header {magic!r} n={n} width={width} "
+                                 f"buckets=2**{bbits} slots=2**{sbits}")
+        except (OSError, ValueError, struct.error) as exc:
+            raise StoreError(f"Cannot read the string index {self._path} ({exc}); rebuild "
                              "the store with `nasbench build --force`.") from None
-        self._probes = probes
-        self._slot_hash = table[3:3 + size]
-        self._slot_row = table[3 + size:3 + 2 * size]
-        self._lengths = table[3 + 2 * size:]
-        self._words = fixed.view(np.uint64).reshape(len(fixed), -1)
+        self._map = m
+        fixed = np.frombuffer(m, dtype=f"S{width}", count=n, offset=self._HEADER_SIZE)
+        self._mult = np.frombuffer(m, dtype="<u8", count=1 << bbits, offset=off)
+        self._slot_row = np.frombuffer(m, dtype="<u4", count=1 << sbits,
+                                       offset=off + 8 * (1 << bbits))
+        self._lengths = np.frombuffer(m, dtype="<u4", count=n, offset=body)
+        self._bshift, self._sshift = np.uint64(64 - bbits), np.uint64(64 - sbits)
+        self._words = fixed.view(np.uint64).reshape(n, -1)
         self._fixed = fixed
 
     #: Strings converted and checked per step: small enough that the step's buffers are
@@ -320,46 +352,43 @@ class StringIndex:
         assert self._fixed is not None
         n = len(strings)
         out = np.empty(n, dtype=np.intp)
+        # one buffer for every step's gathered words (a fresh one per step is slower)
+        buf = np.empty((min(n, self.CHUNK), self._words.shape[1]), dtype=np.uint64)
+        total = 0
         for lo in range(0, n, self.CHUNK):
             part = strings[lo:lo + self.CHUNK]
-            rows = self._chunk_rows(part)
-            if rows is None:
+            chars = self._chunk_rows(part, out[lo:lo + len(part)], buf[:len(part)])
+            if chars is None:
                 return None
-            out[lo:lo + len(part)] = rows
+            total += chars
+        if int(self._lengths[out].sum(dtype=np.int64)) != total:
+            return None  # a longer input (cut to the width) or one padded with NULs
         return out
 
-    def _chunk_rows(self, strings: Sequence[Any]) -> np.ndarray | None:
+    #: Strings joined at once to count their characters: a joined text above glibc's
+    #: 128 kB mmap threshold is a fresh mapping (and its page faults) every time.
+    _JOIN = 1024
+
+    def _chunk_rows(self, strings: Sequence[Any], out: np.ndarray, buf: np.ndarray
+                    ) -> int | None:
+        """Write the rows of ``strings`` into ``out`` when each equals its row's string at
+        the fixed width; return the strings' total length (None: not all of them)."""
         assert self._fixed is not None
-        try:
-            total = len("".join(strings))  # TypeError unless every item is a str
+        try:  # TypeError unless every item is a str
+            total = sum(len("".join(strings[i:i + self._JOIN]))
+                        for i in range(0, len(strings), self._JOIN))
             fixed = np.array(strings, dtype=self._fixed.dtype)  # non-ASCII: an error
         except (TypeError, UnicodeError, ValueError):
             return None
-        if fixed.ndim != 1 or not len(fixed):
+        if fixed.ndim != 1 or len(fixed) != len(out):
             return None
         h = self._hash(fixed)
-        table, mask = self._slot_hash, len(self._slot_hash) - 1
-        slot = (h >> np.uint64(64 - mask.bit_length())).astype(np.intp)
-        found = table[slot] == h
-        rows = self._slot_row[slot].astype(np.intp)
-        if not found.all():  # linear probing for the few that are not in their first slot
-            todo = np.flatnonzero(~found)
-            s = slot[todo]
-            for _ in range(self._probes):
-                s = (s + 1) & mask
-                hit = table[s] == h[todo]
-                rows[todo[hit]] = self._slot_row[s[hit]]
-                todo, s = todo[~hit], s[~hit]
-                if not len(todo):
-                    break
-            if len(todo):
-                return None  # a hash no canonical string has
-        words = fixed.view(np.uint64).reshape(len(fixed), -1)
-        if not np.array_equal(np.take(self._words, rows, axis=0), words):
-            return None
-        if int(self._lengths[rows].sum()) != total:
-            return None
-        return rows
+        with np.errstate(over="ignore"):
+            h *= self._mult[(h >> self._bshift).astype(np.intp)]
+        out[:] = self._slot_row[(h >> self._sshift).astype(np.intp)]
+        np.take(self._words, out, axis=0, out=buf)
+        np.bitwise_xor(buf, fixed.view(np.uint64).reshape(len(fixed), -1), out=buf)
+        return None if buf.any() else total
 
 
 def _index_radix(space: SearchSpace) -> tuple[int, ...] | None:
