@@ -141,8 +141,10 @@ def sample_efficiency(df: pd.DataFrame, candidate: str, reference: str = "rea",
 
     Per table: medians of both incumbent scores, the median paired difference (positive =
     candidate better), the two-sided Wilcoxon p-value (pairs = same seed) and the one-sided
-    p-value of "candidate is worse". ``matches`` is True when the candidate's median is at
-    least the reference's and the one-sided test does not find it worse at 5 %.
+    p-values of "candidate is worse" (``p_worse``) and "candidate is better" (``p_better``),
+    each a one-sided signed-rank test. ``matches`` is True when the candidate's median is at
+    least the reference's and the one-sided test does not find it worse at 5 %; ``beats``
+    when ``p_better < 0.05``.
     """
     import pandas as pd
 
@@ -155,12 +157,14 @@ def sample_efficiency(df: pd.DataFrame, candidate: str, reference: str = "rea",
         m = ga.merge(gb, on="seed", suffixes=("", "_r"))
         x, y = sign * m["incumbent_score"].to_numpy(), sign * m["incumbent_score_r"].to_numpy()
         w = wilcoxon(x, y)
-        p_worse = w.pvalue / 2 if w.median_diff < 0 else 1 - w.pvalue / 2
+        p_worse = wilcoxon(x, y, alternative="less").pvalue
+        p_better = wilcoxon(x, y, alternative="greater").pvalue
         med_a, med_b = float(np.median(ga["incumbent_score"])), float(np.median(
             gb["incumbent_score"]))
         rows.append({"table": tab, "candidate": candidate, "at": at, "reference": reference,
                      "ref_at": ref_at, "candidate_median": med_a, "reference_median": med_b,
                      "median_diff": float(np.median(x - y)), "wilcoxon_p": w.pvalue,
-                     "p_worse": p_worse, "matches": bool(sign * (med_a - med_b) >= 0
-                                                         and p_worse >= ALPHA)})
+                     "p_worse": p_worse, "p_better": p_better,
+                     "matches": bool(sign * (med_a - med_b) >= 0 and p_worse >= ALPHA),
+                     "beats": bool(p_better < ALPHA)})
     return pd.DataFrame(rows)

@@ -19,7 +19,7 @@ from typing import Any
 
 from nasbench.errors import NasbenchError
 
-DEFAULT_OPTIMIZERS = "rs,rea,ls,de,bo_wl,np,bananas"
+DEFAULT_OPTIMIZERS = "rs,rea,ls,de,bo_wl,bo_zc,np,bananas"
 DEFAULT_TABLES = "nb201/cifar10,nb201/cifar100,nb201/imagenet16-120"
 
 

@@ -28,7 +28,8 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#8
            "#B2182B", "#2166AC")
 #: Fixed colours of the built-in optimizers (random search is the grey baseline).
 FIXED = {"rs": "#7F7F7F", "mo_rs": "#7F7F7F", "rea": "#0072B2", "ls": "#009E73",
-         "de": "#E69F00", "bo_wl": "#D55E00", "np": "#CC79A7", "bananas": "#56B4E9",
+         "de": "#E69F00", "bo_wl": "#D55E00", "bo_zc": "#8C564B", "np": "#CC79A7",
+         "bananas": "#56B4E9",
          "nsga2": "#0072B2", "optuna:TPESampler": "#7B3294", "optuna:NSGAIISampler": "#7B3294",
          "true front": "#000000"}
 #: Figure sizes in inches (width, height).

@@ -78,13 +78,21 @@ def chi2_sf(x: float, dof: int) -> float:
     return float(_scipy().chi2.sf(x, dof)) if x > 0 else 1.0
 
 
-def wilcoxon(x: np.ndarray, y: np.ndarray) -> WilcoxonResult:
-    """Two-sided paired Wilcoxon signed-rank test of ``x`` against ``y`` (shape (n,) each).
+def wilcoxon(x: np.ndarray, y: np.ndarray, alternative: str = "two-sided"
+             ) -> WilcoxonResult:
+    """Paired Wilcoxon signed-rank test of ``x`` against ``y`` (shape (n,) each).
 
     NaN pairs and zero differences are dropped (Wilcoxon's original treatment). With no
     ties and at most :data:`EXACT_MAX_N` pairs the p-value is exact; otherwise SciPy's normal
     approximation with tie-corrected variance and a 0.5 continuity correction.
+    ``alternative``: ``"two-sided"``, ``"greater"`` (``x`` tends to exceed ``y``: the
+    signed ranks, not the median difference, decide the direction) or ``"less"``.
     """
+    if alternative not in ("two-sided", "greater", "less"):
+        from nasbench.errors import unknown_choice_message
+
+        raise ValueError(unknown_choice_message("alternative", alternative,
+                                                ("two-sided", "greater", "less")))
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if x.shape != y.shape or x.ndim != 1:
@@ -101,7 +109,8 @@ def wilcoxon(x: np.ndarray, y: np.ndarray) -> WilcoxonResult:
     tied = len(np.unique(np.abs(d))) < n
     exact = not tied and n <= EXACT_MAX_N
     res = _scipy().wilcoxon(d, zero_method="wilcox", correction=not exact,
-                       method="exact" if exact else "asymptotic")
+                            method="exact" if exact else "asymptotic",
+                            alternative=alternative)
     p = float(res.pvalue)
     return WilcoxonResult(w_plus, min(1.0, p) if math.isfinite(p) else 1.0, n, med,
                           "exact" if exact else "normal")

@@ -1,10 +1,11 @@
 """Sample efficiency of the model-based built-ins against regularized evolution (slow).
 
 The goal of the issue "Benchmark any optimizer library" is that the best model-based built-in
-after 100 evaluations beats ``rea`` after 200 on the NB201 tables, significantly. Measured so
-far (docs/harness.md, "Measured"): parity, not superiority. The first test guards the parity
-(a regression would make bo_wl@100 significantly worse than rea@200); the second states the
-goal and is expected to fail until a built-in reaches it.
+after 100 evaluations beats ``rea`` after 200 on the NB201 tables, significantly (paired
+Wilcoxon over >= 50 seeds). ``bo_zc`` does (docs/harness.md, "Sample efficiency"): its
+settings were chosen on seeds 0-49 and the claim is checked here on 100 seeds it was not
+chosen on (1000-1099), one-sided signed-rank test. ``bo_wl`` (NAS-BOWL as published) only
+ties ``rea``@200; the first test guards that parity.
 """
 
 from __future__ import annotations
@@ -16,30 +17,29 @@ import nasbench
 from nasbench import harness
 from nasbench.harness._stats import wilcoxon
 
-SEEDS = range(20)
+#: Seeds the bo_zc settings were not chosen on.
+HELD_OUT = range(1000, 1100)
 
 
-def _paired(db: nasbench.Store, **params: object) -> tuple[np.ndarray, np.ndarray]:
-    t = db.table("nb201", "cifar10")
-    bo = harness.run_seeds("bo_wl", t, 100, SEEDS, progress=False, **params)
-    rea = harness.run_seeds("rea", t, 200, SEEDS, progress=False)
-    a = harness.final_scores(bo, at_step=100).sort_values("seed")["incumbent_score"]
+def _paired(db: nasbench.Store, name: str, seeds: range, dataset: str = "cifar10",
+            **params: object) -> tuple[np.ndarray, np.ndarray]:
+    t = db.table("nb201", dataset)
+    cand = harness.run_seeds(name, t, 100, seeds, progress=False, **params)
+    rea = harness.run_seeds("rea", t, 200, seeds, progress=False)
+    a = harness.final_scores(cand, at_step=100).sort_values("seed")["incumbent_score"]
     b = harness.final_scores(rea, at_step=200).sort_values("seed")["incumbent_score"]
     return a.to_numpy(), b.to_numpy()
 
 
 @pytest.mark.slow
 def test_bo_wl_at_100_is_not_worse_than_rea_at_200(db: nasbench.Store) -> None:
-    a, b = _paired(db)
-    w = wilcoxon(a, b)
-    p_worse = w.pvalue / 2 if w.median_diff < 0 else 1 - w.pvalue / 2
-    assert p_worse >= 0.05 and np.median(a) >= np.median(b) - 0.05
+    a, b = _paired(db, "bo_wl", range(20))
+    assert wilcoxon(a, b, "less").pvalue >= 0.05 and np.median(a) >= np.median(b) - 0.05
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="goal not reached yet: bo_wl@100 ties rea@200 on nb201/cifar10 "
-                          "(50 seeds: medians 91.496 / 91.496, p = 0.34)", strict=False)
-def test_bo_wl_at_100_beats_rea_at_200(db: nasbench.Store) -> None:
-    a, b = _paired(db)
-    w = wilcoxon(a, b)
-    assert w.median_diff > 0 and w.pvalue / 2 < 0.05
+def test_bo_zc_at_100_beats_rea_at_200_on_held_out_seeds(db: nasbench.Store) -> None:
+    # measured: medians 91.525 vs 91.496, means 91.512 vs 91.450, one-sided p = 0.00042
+    a, b = _paired(db, "bo_zc", HELD_OUT)
+    w = wilcoxon(a, b, "greater")
+    assert w.pvalue < 0.01 and np.mean(a) > np.mean(b) + 0.03

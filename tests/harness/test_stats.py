@@ -46,6 +46,24 @@ def test_wilcoxon_exact_small_sample() -> None:
     assert wilcoxon(x, y).pvalue == pytest.approx(ref.pvalue, rel=1e-9)
 
 
+def test_wilcoxon_one_sided_follows_the_signed_ranks_not_the_median() -> None:
+    from scipy import stats
+
+    # three small gains, two large losses: the median difference is positive, the signed
+    # ranks say "worse" -- a one-sided p from the two-sided one and the median's sign
+    # would call it better at p/2
+    x = np.array([1.0, 1.1, 1.2, -10.0, -11.0])
+    y = np.zeros(5)
+    greater, less = wilcoxon(x, y, "greater"), wilcoxon(x, y, "less")
+    assert greater.median_diff > 0 and greater.pvalue > 0.5 > less.pvalue
+    assert greater.pvalue == pytest.approx(stats.wilcoxon(x, y, alternative="greater",
+                                                          method="exact").pvalue, rel=1e-9)
+    # exact, n = 5: P(W+ >= 6) + P(W+ <= 6) = 1 + P(W+ = 6), three of the 32 sign patterns
+    assert greater.pvalue + less.pvalue == pytest.approx(1 + 3 / 32)
+    with pytest.raises(ValueError, match="'bigger'.*greater"):
+        wilcoxon(x, y, "bigger")
+
+
 def test_wilcoxon_normal_with_ties_and_zeros() -> None:
     rng = np.random.default_rng(2)
     x = np.round(rng.normal(0.2, 1, 60), 1)

@@ -102,6 +102,9 @@ class RoBoT(Optimizer):
             (recorded for free) before the best unevaluated arch under the last one is
             asked.
         max_gp_points: at most this many (weights, value) pairs enter the GP.
+        confirm: with ``c >= 2``, the leading class (best mean observation) is re-evaluated
+            until it has ``c`` observations before the search goes on (one random seed each;
+            the harness averages them), so one lucky seed does not decide the incumbent.
     """
 
     name = "robot"
@@ -110,13 +113,14 @@ class RoBoT(Optimizer):
                  proxies: Sequence[str] | Mapping[str, Any] = DEFAULT_PROXIES,
                  proxy_dataset: str = "cifar10", bo_evals: int = 20, n_init: int = 5,
                  candidates: int = 256, max_free: int = 8,
-                 max_gp_points: int = 100) -> None:
+                 max_gp_points: int = 100, confirm: int = 0) -> None:
         super().__init__(space, seed=seed, direction=direction)
         if bo_evals < 1 or n_init < 1 or candidates < 1:
             raise ValueError("bo_evals, n_init and candidates of robot must be >= 1; got "
                              f"{bo_evals}, {n_init}, {candidates}.")
         self.bo_evals, self.n_init, self.candidates = int(bo_evals), int(n_init), int(candidates)
         self.max_free, self.max_gp_points = max(1, int(max_free)), max(2, int(max_gp_points))
+        self.confirm = int(confirm)
         index = SpaceIndex.of(space)
         self._index = index
         if isinstance(proxies, Mapping):
@@ -146,7 +150,10 @@ class RoBoT(Optimizer):
         self._group_of = group.astype(np.int32)  # group id of each position
         self._scores = np.stack([_percentile_ranks(by_pos[n][first]) for n in names], axis=1)
         self._evaluated = np.zeros(len(uniq), dtype=bool)
-        self._value = np.full(len(uniq), np.nan)
+        self._value = np.full(len(uniq), np.nan)  # mean observed utility per group
+        self._sum = np.zeros(len(uniq))
+        self._count = np.zeros(len(uniq), dtype=np.int64)
+        self._confirming: set[int] = set()  # groups re-asked, not yet told
         self._w_obs: list[np.ndarray] = []
         self._y_obs: list[float] = []
         self._pending: dict[int, np.ndarray] = {}  # group -> weights that chose it
@@ -196,6 +203,10 @@ class RoBoT(Optimizer):
         if n_asked >= len(self._evaluated):  # every class evaluated: repeat the best
             g = int(np.nanargmax(self._value)) if not np.isnan(self._value).all() else 0
             return self._index.archs[int(self._group_pos[g])]
+        lead = self._to_confirm()
+        if lead is not None:
+            self._confirming.add(lead)
+            return self._index.archs[int(self._group_pos[lead])]
         if n_asked < self.bo_evals:
             w = self._random_w(1)[0]
             for _ in range(self.max_free):
@@ -223,14 +234,29 @@ class RoBoT(Optimizer):
         self._pending[g] = w
         return self._index.archs[int(self._group_pos[g])]
 
+    def _to_confirm(self) -> int | None:
+        """With ``confirm=c``: the group with the best mean observation while it has fewer
+        than ``c`` observations and no re-evaluation is in flight; else None."""
+        if self.confirm < 2 or np.isnan(self._value).all():
+            return None
+        lead = int(np.nanargmax(self._value))
+        if self._count[lead] < self.confirm and lead not in self._confirming \
+                and lead not in self._pending:
+            return lead
+        return None
+
     def tell(self, arch: Any, value: Any) -> None:
         pos = self._index.position(arch)
         g = int(self._group_of[pos])
         u = self.utility(value) if value is not None and not math.isnan(float(value)) \
             else -np.inf
+        self._confirming.discard(g)
         w = self._pending.pop(g, None)
         self._evaluated[g] = True
-        self._value[g] = u if math.isfinite(u) else np.nan
+        if math.isfinite(u):
+            self._sum[g] += u
+            self._count[g] += 1
+        self._value[g] = self._sum[g] / self._count[g] if self._count[g] else np.nan
         if w is not None and math.isfinite(u):
             self._w_obs.append(w)
             self._y_obs.append(u)
