@@ -219,6 +219,26 @@ def test_string_index_answers_exact_canonical_strings_like_the_maps(db, space: s
         assert got["val_acc"].iloc[i] == pytest.approx(t.query(archs[i], "val_acc")["val_acc"])
 
 
+def test_query_many_frame_equals_one_built_with_public_pandas(db) -> None:
+    import pandas as pd
+
+    t = db.table("nb201", "cifar10")
+    archs = [str(s) for s in t.arch_strings()[:500]]
+    got = _fresh(t).query_many(archs, ["val_acc", "train_time"])  # through the index
+    want = pd.DataFrame({"arch": pd.array(archs, dtype=pd.StringDtype("python")),
+                         "val_acc": t.array("val_acc")[:500],
+                         "train_time": t.array("train_time")[:500]})
+    want.columns = pd.Index(pd.array(want.columns.tolist(), dtype=pd.StringDtype("python")))
+    pd.testing.assert_frame_equal(got, want)
+    assert got.columns.dtype == pd.StringDtype("python") and got.index.equals(
+        pd.RangeIndex(500))
+    got.loc[0, "val_acc"] = -1.0  # the frame owns its data: the table is untouched
+    assert t.array("val_acc")[0] != -1.0
+    sampled = t.query_many(archs[:40], "val_acc", seed="sample", rng=0)
+    assert sampled.columns.tolist() == ["arch", "seed", "val_acc"]
+    assert sampled["seed"].dtype == np.int64 or sampled["seed"].dtype == np.intp
+
+
 def test_string_index_refuses_anything_but_the_exact_strings(db) -> None:
     t = db.table("nb201", "cifar10")
     index = t._string_index
