@@ -291,12 +291,10 @@ class StringIndex:
         """One uint64 per string of a fixed-width ``S`` array: its words times fixed odd
         multipliers, summed (mod 2**64), then mixed."""
         words = fixed.view(np.uint64).reshape(len(fixed), -1)
-        mult = cls._multipliers(words.shape[1])
-        with np.errstate(over="ignore"):
-            h = words @ mult
-            h ^= h >> np.uint64(29)
-            h *= cls._MULT
-            h ^= h >> np.uint64(32)
+        h = words @ cls._multipliers(words.shape[1])  # integer arrays wrap without warning
+        h ^= h >> np.uint64(29)
+        h *= cls._MULT
+        h ^= h >> np.uint64(32)
         return h
 
     @staticmethod
@@ -385,12 +383,11 @@ class StringIndex:
         if fixed.ndim != 1 or len(fixed) != len(out):
             return None
         h = self._hash(fixed)
-        with np.errstate(over="ignore"):
-            h *= self._mult[(h >> self._bshift).astype(np.intp)]
-        out[:] = self._slot_row[(h >> self._sshift).astype(np.intp)]
+        h *= self._mult[h >> self._bshift]  # the bucket's multiplier (uint64 indices)
+        out[:] = self._slot_row[h >> self._sshift]
         np.take(self._words, out, axis=0, out=buf)
-        np.bitwise_xor(buf, fixed.view(np.uint64).reshape(len(fixed), -1), out=buf)
-        return None if buf.any() else total
+        same = np.array_equal(buf, fixed.view(np.uint64).reshape(len(fixed), -1))
+        return total if same else None
 
 
 def _index_radix(space: SearchSpace) -> tuple[int, ...] | None:
