@@ -163,6 +163,15 @@ def test_robot_runs_under_the_guard_and_is_deterministic(db) -> None:  # type: i
     from nasbench.harness.conformance import check_optimizer
 
     check_optimizer("robot", t, budget=25, bo_evals=10)
+    # confirm=2: the leading class is re-evaluated, never more than twice in all
+    c = run("robot", t, 40, seed=1, bo_evals=10, confirm=2)
+    counts = c["arch"].value_counts()
+    assert c["arch"].nunique() < 40 and counts.max() == 2
+    assert run("robot", t, 40, seed=1, bo_evals=10, confirm=2)["arch"].tolist() == \
+        c["arch"].tolist()
+    assert counts[c["incumbent"].iloc[-1]] == 2  # the final incumbent was confirmed
+    plain = run("robot", t, 40, seed=1, bo_evals=10)
+    assert (plain["arch"] == plain["incumbent"].iloc[-1]).sum() == 1  # without: one seed
 
 
 def test_robot_with_user_proxies(db) -> None:  # type: ignore[no-untyped-def]
