@@ -738,12 +738,11 @@ def _labels(names: list[str]) -> Any:
     pyarrow set-up on its first DataFrame, a quarter of a first ``query_many``."""
     import pandas as pd
 
-    dtype = pd.StringDtype("python")
-    try:  # str names: wrapped without pandas' validation (0.05 vs 0.24 ms, fresh process)
-        return pd.Index._simple_new(
-            pd.arrays.StringArray._simple_new(np.array(names, dtype=object), dtype))
-    except (AttributeError, TypeError):  # a pandas without them
-        return pd.Index(pd.array(names, dtype=dtype))
+    values = _string_array(names)
+    try:  # wrapped as is: 0.05 ms instead of 0.24 ms in a fresh process
+        return pd.Index._simple_new(values)
+    except (AttributeError, TypeError):  # a pandas without it
+        return pd.Index(values)
 
 
 def _string_array(strings: list[str]) -> Any:
