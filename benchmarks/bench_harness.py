@@ -15,6 +15,7 @@ Run: ``.venv/bin/python benchmarks/bench_harness.py [--jobs 2] [--seeds 20] [--o
    ``optuna:TPESampler`` (at 100 and at 200 evaluations) with ``--eff-seeds`` seeds starting
    at ``--seed-start`` (``bo_zc``'s settings were chosen on seeds 0-49: ``--eff-seeds 100
    --seed-start 1000`` is the held-out check of docs/harness.md).
+   ``--efficiency`` runs this section alone.
 4. ``--variants`` (alone): the settings in ``VARIANTS`` (confirmation, candidate pools, proxy
    features, ``robot``) after 100 evaluations against ``rea`` after 200, ``--eff-seeds`` seeds.
 """
@@ -185,10 +186,15 @@ def main() -> None:
                     help="first seed of sections 3 and 4 (1000: bo_zc's held-out seeds)")
     ap.add_argument("--variants", action="store_true",
                     help="only section 4: the VARIANTS list with --eff-seeds seeds")
+    ap.add_argument("--efficiency", action="store_true",
+                    help="only section 3 (bo_wl, bo_zc, Optuna TPE vs rea@200)")
     args = ap.parse_args()
     db = nasbench.open()
     if args.variants:
         variants(db, args.eff_seeds, args.seed_start)
+        return
+    if args.efficiency:
+        efficiency(db, args.eff_seeds, args.jobs, args.seed_start)
         return
     speed(db)
     if args.quick:
