@@ -142,7 +142,8 @@ def sample_efficiency(df: pd.DataFrame, candidate: str, reference: str = "rea",
     Per table: medians of both incumbent scores, the median paired difference (positive =
     candidate better), the two-sided Wilcoxon p-value (pairs = same seed) and the one-sided
     p-values of "candidate is worse" (``p_worse``) and "candidate is better" (``p_better``),
-    each a one-sided signed-rank test. ``matches`` is True when the candidate's median is at
+    each a one-sided signed-rank test, and both means (``candidate_mean``,
+    ``reference_mean``). ``matches`` is True when the candidate's median is at
     least the reference's and the one-sided test does not find it worse at 5 %; ``beats``
     when ``p_better < 0.05``.
     """
@@ -165,6 +166,8 @@ def sample_efficiency(df: pd.DataFrame, candidate: str, reference: str = "rea",
                      "ref_at": ref_at, "candidate_median": med_a, "reference_median": med_b,
                      "median_diff": float(np.median(x - y)), "wilcoxon_p": w.pvalue,
                      "p_worse": p_worse, "p_better": p_better,
+                     "candidate_mean": float(ga["incumbent_score"].mean()),
+                     "reference_mean": float(gb["incumbent_score"].mean()),
                      "matches": bool(sign * (med_a - med_b) >= 0 and p_worse >= ALPHA),
                      "beats": bool(p_better < ALPHA)})
     return pd.DataFrame(rows)

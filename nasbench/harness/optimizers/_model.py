@@ -218,7 +218,7 @@ class BOZC(BOWL):
                  beta: float = 0.5, plugin: bool = False, confirm: int = 2,
                  features: str | None = None, **model_params: Any) -> None:
         if features is None:
-            features = "zc" if getattr(space, "name", None) == "nb201" else "arch"
+            features = "zc" if space.name == "nb201" else "arch"
         super().__init__(space, seed=seed, direction=direction, n_init=n_init, batch=batch,
                          n_parents=n_parents, n_random=n_random, verify=verify, model=model,
                          acquisition=acquisition, beta=beta, plugin=plugin, confirm=confirm,
