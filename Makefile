@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 
 .PHONY: demo test setup setup-dev lint bench check-dist clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py nasbench/store/_strindex.c
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
@@ -35,4 +35,4 @@ bench: setup
 	$(PY) benchmarks/bench_query.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist *.egg-info nasbench/store/_strindex*.so

@@ -22,6 +22,12 @@ for artifact in "$work"/dist/nasbench-*.whl "$work"/dist/nasbench-*.tar.gz; do
         echo "$out" | tail -1
         echo "$out" | grep -q "90.8" || { echo "check_dist: wrong answer from the $kind install" >&2; exit 1; }
         "$venv/bin/python" -c "import nasbench; t = nasbench.open().table('nb201', 'cifar10', source='surrogate'); print('surrogate table', len(t))"
+        # the optional C look-up is compiled wherever a C compiler is (setup.py)
+        native=$("$venv/bin/python" -c "from nasbench.store import _lookup; print(_lookup._native is not None)")
+        echo "native string look-up: $native"
+        if command -v cc >/dev/null && [ "$native" != True ]; then
+            echo "check_dist: the $kind install lacks nasbench.store._strindex" >&2; exit 1
+        fi
     )
     echo "check_dist: $(basename "$artifact") installs, builds and answers"
 done

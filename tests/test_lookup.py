@@ -192,6 +192,18 @@ def test_first_strings_are_parsed_then_the_maps_are_read(db) -> None:
     assert fresh._strings._lookup is not None and got == want
 
 
+@pytest.fixture(params=["native", "numpy"])
+def lookup_path(request, monkeypatch) -> str:
+    """Run a test through the C look-up and again through the numpy steps."""
+    from nasbench.store import _lookup
+
+    if request.param == "numpy":
+        monkeypatch.setattr(_lookup, "_native", None)
+    elif _lookup._native is None:
+        pytest.skip("the C look-up is not built here")
+    return str(request.param)
+
+
 def _query_many_slow(t: Table, archs: list, metrics: list) -> object:
     """query_many through the maps only (the string index switched off), the reference."""
     fresh = _fresh(t)
@@ -200,7 +212,8 @@ def _query_many_slow(t: Table, archs: list, metrics: list) -> object:
 
 
 @pytest.mark.parametrize("space", ["nb201", "nbgraph", "fcnet"])
-def test_string_index_answers_exact_canonical_strings_like_the_maps(db, space: str) -> None:
+def test_string_index_answers_exact_canonical_strings_like_the_maps(lookup_path: str, db,
+                                                                   space: str) -> None:
     import pandas as pd
 
     t = db.table(space, db.datasets(space)[0])
@@ -219,7 +232,7 @@ def test_string_index_answers_exact_canonical_strings_like_the_maps(db, space: s
         assert got["val_acc"].iloc[i] == pytest.approx(t.query(archs[i], "val_acc")["val_acc"])
 
 
-def test_query_many_frame_equals_one_built_with_public_pandas(db) -> None:
+def test_query_many_frame_equals_one_built_with_public_pandas(lookup_path: str, db) -> None:
     import pandas as pd
 
     t = db.table("nb201", "cifar10")
@@ -239,7 +252,7 @@ def test_query_many_frame_equals_one_built_with_public_pandas(db) -> None:
     assert sampled["seed"].dtype == np.int64 or sampled["seed"].dtype == np.intp
 
 
-def test_string_index_refuses_anything_but_the_exact_strings(db) -> None:
+def test_string_index_refuses_anything_but_the_exact_strings(lookup_path: str, db) -> None:
     t = db.table("nb201", "cifar10")
     index = t._string_index
     assert index is not None
@@ -260,7 +273,7 @@ def test_string_index_refuses_anything_but_the_exact_strings(db) -> None:
         t.query_many(good[:50] + [s + "\x00"], "val_acc")
 
 
-def test_string_index_file_refuses_what_it_cannot_index(tmp_path) -> None:
+def test_string_index_file_refuses_what_it_cannot_index(lookup_path: str, tmp_path) -> None:
     from nasbench.errors import StoreError
     from nasbench.store._lookup import StringIndex
 
@@ -297,3 +310,51 @@ def test_string_index_file_refuses_what_it_cannot_index(tmp_path) -> None:
     path.write_bytes(b"NBSIDX03" + data[8:])  # another format version
     with pytest.raises(StoreError, match="string index"):
         StringIndex(path).rows(strings[:10])
+    bad = bytearray(data)  # a slot naming a row past the last one
+    slot0 = 64 + n * width + (8 << bbits)
+    bad[slot0:slot0 + 4] = struct.pack("<I", n + 3)
+    path.write_bytes(bytes(bad))
+    with pytest.raises(StoreError, match="string index"):
+        StringIndex(path).rows(strings[:10])
+
+
+def test_native_lookup_is_built_where_a_compiler_is() -> None:
+    import shutil
+    import sysconfig
+
+    from nasbench.store import _lookup
+
+    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(cc) is None:
+        pytest.skip(f"no C compiler ({cc}) here: the numpy path answers")
+    assert _lookup._native is not None, "setup.py builds nasbench.store._strindex"
+
+
+def test_native_lookup_checks_its_buffers(db) -> None:
+    """The C function refuses buffers that do not match the layout it is told (it never
+    reads past them), and refuses anything but a list or tuple."""
+    from nasbench.store import _lookup
+
+    if _lookup._native is None:
+        pytest.skip("the C look-up is not built here")
+    index = db.table("nb201", "cifar10")._string_index
+    assert index is not None
+    good = [str(s) for s in db.table("nb201", "cifar10").arch_strings()[:40]]
+    assert index.rows(good) is not None  # loaded
+    mults = index._multipliers(index._words.shape[1])
+    args = [good, index._fixed, mults, int(index._MULT), index._mult, index._slot_row,
+            index._lengths, index._fixed.itemsize, index._bbits, index._sbits,
+            np.empty(40, dtype=np.intp)]
+    assert _lookup._native.rows(*args) is True
+    for i, wrong in [(1, index._fixed[:-1].tobytes() + b"x"),  # not whole rows
+                     (2, mults[:3]), (4, index._mult[:-1]), (5, index._slot_row[:-1]),
+                     (6, index._lengths[:-1]), (7, 12), (8, 0), (9, 64),
+                     (10, np.empty(39, dtype=np.intp))]:
+        with pytest.raises(ValueError):
+            _lookup._native.rows(*args[:i], wrong, *args[i + 1:])
+    with pytest.raises(TypeError):
+        _lookup._native.rows(iter(good), *args[1:])
+    out = np.empty(40, dtype=np.intp)
+    out.setflags(write=False)
+    with pytest.raises((ValueError, BufferError, TypeError)):
+        _lookup._native.rows(*args[:10], out)

@@ -12,16 +12,26 @@ from __future__ import annotations
 
 import os
 import struct
+import sys
 import weakref
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from nasbench.errors import StoreError
+
+_native: ModuleType | None
+try:  # the optional C look-up (setup.py); the numpy path answers the same without it
+    from nasbench.store import _strindex as _native
+except ImportError:  # pragma: no cover - built wherever a C compiler is
+    _native = None
+if sys.byteorder != "little":  # pragma: no cover - it reads the '<u8' tables natively
+    _native = None
 
 if TYPE_CHECKING:
     from nasbench.spaces import SearchSpace
@@ -208,10 +218,16 @@ class StringIndex:
     have been cut to ``w``; a trailing NUL would pad like the fixed width): anything else
     returns None and the maps answer as before. A first pass over NB201's 15,625 official
     strings skips reading, splitting and hashing the text into a dict (docs/performance.md).
+
+    Where the optional C extension ``nasbench.store._strindex`` is built (``setup.py``; any
+    C compiler), it does the same steps per string from the same file, checks each
+    string's exact length and bytes against its row, and prefetches the look-ups of a
+    batch of strings together; the numpy steps below are the fallback and answer the same
+    (tests run both).
     """
 
     __slots__ = ("_path", "_map", "_fixed", "_words", "_lengths", "_mult", "_slot_row",
-                 "_bshift", "_sshift", "__weakref__")
+                 "_bbits", "_sbits", "_bshift", "_sshift", "__weakref__")
     _cache: ClassVar[weakref.WeakValueDictionary[str, StringIndex]] = (
         weakref.WeakValueDictionary())
 
@@ -321,19 +337,23 @@ class StringIndex:
             magic, n, width, bbits, sbits = self._HEADER.unpack_from(m)
             off = self._HEADER_SIZE + n * width
             body = off + 8 * (1 << bbits) + 4 * (1 << sbits)
-            if (magic != self.MAGIC or not width or width % 8 or not 0 < bbits < 64
-                    or not 0 < sbits < 64 or len(m) != body + 4 * n):
+            if (magic != self.MAGIC or not width or width % 8 or width > self.MAX_WIDTH
+                    or not 0 < bbits < 48 or not 0 < sbits < 48 or len(m) != body + 4 * n):
                 raise ValueError(f"{len(m)} bytes, header {magic!r} n={n} width={width} "
                                  f"buckets=2**{bbits} slots=2**{sbits}")
+            slot_row = np.frombuffer(m, dtype="<u4", count=1 << sbits,
+                                     offset=off + 8 * (1 << bbits))
+            if n and int(slot_row.max()) >= n:
+                raise ValueError(f"a slot names row {int(slot_row.max())} of {n}")
         except (OSError, ValueError, struct.error) as exc:
             raise StoreError(f"Cannot read the string index {self._path} ({exc}); rebuild "
                              "the store with `nasbench build --force`.") from None
         self._map = m
         fixed = np.frombuffer(m, dtype=f"S{width}", count=n, offset=self._HEADER_SIZE)
         self._mult = np.frombuffer(m, dtype="<u8", count=1 << bbits, offset=off)
-        self._slot_row = np.frombuffer(m, dtype="<u4", count=1 << sbits,
-                                       offset=off + 8 * (1 << bbits))
+        self._slot_row = slot_row
         self._lengths = np.frombuffer(m, dtype="<u4", count=n, offset=body)
+        self._bbits, self._sbits = int(bbits), int(sbits)
         self._bshift, self._sshift = np.uint64(64 - bbits), np.uint64(64 - sbits)
         self._words = fixed.view(np.uint64).reshape(n, -1)
         self._fixed = fixed
@@ -352,6 +372,11 @@ class StringIndex:
         assert self._fixed is not None
         n = len(strings)
         out = np.empty(n, dtype=np.intp)
+        if _native is not None and isinstance(strings, (list, tuple)):
+            found = _native.rows(strings, self._fixed, self._multipliers(self._words.shape[1]),
+                                 int(self._MULT), self._mult, self._slot_row, self._lengths,
+                                 self._fixed.itemsize, self._bbits, self._sbits, out)
+            return out if found else None
         # one buffer for every step's gathered words (a fresh one per step is slower)
         buf = np.empty((min(n, self.CHUNK), self._words.shape[1]), dtype=np.uint64)
         total = 0
