@@ -18,6 +18,9 @@ both sides' data files into the page cache. Inputs are what users of each packag
   ``{"link": ..., "ops": ...}`` dict) for nasbench; ``light_read("cora")`` then
   ``bench[Arch(link, ops).valid_hash()]`` for nas_bench_graph.
 
+``query_many``'s string look-up runs in the optional C extension where it is built (the
+header line says which); the row labelled [numpy path] measures the fallback.
+
 Ratios are ours / theirs (lower is better for us). The peers' figures are measured in the
 same run, on the same machine. A figure labelled in brackets ([warm], [tuples], [bare]...)
 is not the goal's scenario and has no goal.
@@ -112,6 +115,17 @@ SNIPPETS: dict[str, str] = {
         s = (time.perf_counter() - t0) / len(archs)
         assert len(df) == len(archs)
         report(s=s)
+    """,
+    "nb201_many_numpy_ours": """
+        os.environ["NASBENCH_NATIVE"] = "0"  # the numpy steps, as without a C compiler
+        import nasbench
+        from nasbench.store import _lookup
+        assert _lookup._native is None
+        t = nasbench.open(build=False).table("nb201", "cifar10")
+        archs = INPUTS["nb201_strings"]
+        t0 = time.perf_counter()
+        df = t.query_many(archs, "val_acc")
+        report(s=(time.perf_counter() - t0) / len(archs))
     """,
     "nb201_many_pdwarm_ours": """
         import pandas as pd
@@ -359,6 +373,11 @@ def main() -> None:
           f"{sys.version.split()[0]}, numpy {numpy.__version__}, pandas "
           f"{pandas.__version__}, {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f})")
+    from nasbench.store import _lookup
+
+    print("# string look-up of query_many: "
+          + ("the C extension nasbench.store._strindex" if _lookup._native is not None else
+             "numpy steps (the C extension is not built or NASBENCH_NATIVE=0)"))
     print(f"# every figure: median of {args.repeats} fresh processes; per-call figures are "
           "first passes over official strings unless labelled\n", flush=True)
     with tempfile.TemporaryDirectory() as inputs:
@@ -407,6 +426,8 @@ def main() -> None:
     # labelled extras: not first passes over official strings, no goals
     r.add("[warm] NB201 query(), 2nd pass over the same strings, per call",
           m["nb201_query_ours"]["warm"] * us, "us", peer_nb * us)
+    r.add("[numpy path] NB201 query_many(all 15,625 official strings) with NASBENCH_NATIVE=0",
+          m["nb201_many_numpy_ours"]["s"] * us, "us", peer_nb * us)
     r.add("[pandas warm] NB201 query_many(all official strings) after one DataFrame, per arch",
           m["nb201_many_pdwarm_ours"]["s"] * us, "us", peer_nb * us)
     r.add("[tuples] NB201 query(op-name tuple), 1st pass, per call",

@@ -25,12 +25,15 @@ import numpy as np
 
 from nasbench.errors import StoreError
 
+#: The optional C look-up (``setup.py``; None where it is not built, on big-endian machines,
+#: whose index tables it would read in the wrong byte order, or with ``NASBENCH_NATIVE=0``).
+#: The numpy steps answer the same without it.
 _native: ModuleType | None
-try:  # the optional C look-up (setup.py); the numpy path answers the same without it
+try:
     from nasbench.store import _strindex as _native
 except ImportError:  # pragma: no cover - built wherever a C compiler is
     _native = None
-if sys.byteorder != "little":  # pragma: no cover - it reads the '<u8' tables natively
+if sys.byteorder != "little" or os.environ.get("NASBENCH_NATIVE", "1") == "0":
     _native = None
 
 if TYPE_CHECKING:
