@@ -24,7 +24,9 @@
 #endif
 
 #define MAX_WIDTH 256
+#ifndef BATCH
 #define BATCH 32
+#endif
 
 static int
 get_buffer(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t itemsize, const char *what)
