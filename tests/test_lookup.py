@@ -211,9 +211,9 @@ def _query_many_slow(t: Table, archs: list, metrics: list) -> object:
     return fresh.query_many(archs, metrics)
 
 
+@pytest.mark.usefixtures("lookup_path")
 @pytest.mark.parametrize("space", ["nb201", "nbgraph", "fcnet"])
-def test_string_index_answers_exact_canonical_strings_like_the_maps(lookup_path: str, db,
-                                                                   space: str) -> None:
+def test_string_index_answers_exact_canonical_strings_like_the_maps(db, space: str) -> None:
     import pandas as pd
 
     t = db.table(space, db.datasets(space)[0])
@@ -232,7 +232,8 @@ def test_string_index_answers_exact_canonical_strings_like_the_maps(lookup_path:
         assert got["val_acc"].iloc[i] == pytest.approx(t.query(archs[i], "val_acc")["val_acc"])
 
 
-def test_query_many_frame_equals_one_built_with_public_pandas(lookup_path: str, db) -> None:
+@pytest.mark.usefixtures("lookup_path")
+def test_query_many_frame_equals_one_built_with_public_pandas(db) -> None:
     import pandas as pd
 
     t = db.table("nb201", "cifar10")
@@ -252,7 +253,8 @@ def test_query_many_frame_equals_one_built_with_public_pandas(lookup_path: str, 
     assert sampled["seed"].dtype == np.int64 or sampled["seed"].dtype == np.intp
 
 
-def test_string_index_refuses_anything_but_the_exact_strings(lookup_path: str, db) -> None:
+@pytest.mark.usefixtures("lookup_path")
+def test_string_index_refuses_anything_but_the_exact_strings(db) -> None:
     t = db.table("nb201", "cifar10")
     index = t._string_index
     assert index is not None
@@ -273,7 +275,8 @@ def test_string_index_refuses_anything_but_the_exact_strings(lookup_path: str, d
         t.query_many(good[:50] + [s + "\x00"], "val_acc")
 
 
-def test_string_index_file_refuses_what_it_cannot_index(lookup_path: str, tmp_path) -> None:
+@pytest.mark.usefixtures("lookup_path")
+def test_string_index_file_refuses_what_it_cannot_index(tmp_path) -> None:
     from nasbench.errors import StoreError
     from nasbench.store._lookup import StringIndex
 
