@@ -24,7 +24,7 @@ import numpy as np
 
 from nasbench.errors import NasbenchError
 from nasbench.store import _table
-from nasbench.store._table import SurrogateTable, _generator, _labels, _leak_check
+from nasbench.store._table import SurrogateTable, _frame, _generator, _leak_check, _string_array
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -98,21 +98,16 @@ class ModelSurrogateTable(SurrogateTable):
     ) -> pd.DataFrame:
         """Vectorised :meth:`query`: one row per input arch, in input order; an ``arch``
         column (canonical strings) and one float64 column per metric."""
-        import pandas as pd
-
         if schedule is not None:
             metrics = self._scheduled(metrics, schedule)
         items = list(archs) if not isinstance(archs, (list, tuple)) else archs
         names = self._names(metrics)
         values, parsed = self._predict(items, names, seed, rng, encoding, "query_many",
                                        with_archs=True)
-        block = np.stack([values[n] for n in names], axis=1) if names else \
-            np.zeros((len(parsed), 0))
-        df = pd.DataFrame(block, columns=_labels(names), copy=False)
+        block = np.stack([np.asarray(values[n], dtype=np.float64) for n in names]) if names \
+            else np.zeros((0, len(parsed)))
         to_string = self.space.to_string
-        df.insert(0, "arch", pd.array([to_string(a) for a in parsed],
-                                      dtype=pd.StringDtype("python")))
-        return df
+        return _frame([("arch", _string_array([to_string(a) for a in parsed]))], block, names)
 
     # ---- internals ----------------------------------------------------------------------
 
